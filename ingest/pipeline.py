@@ -1,0 +1,269 @@
+"""Batch ingestion of calls, content and messaging into a workspace.
+
+Each file is hashed, skipped when unchanged, parsed, and stored atomically. A bad file never
+stops a batch: it becomes a ``failed`` :class:`~ingest.records.FileResult` with a message
+saying what was wrong, and the rest goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ingest.audio import AUDIO_EXTENSIONS
+from ingest.content import CONTENT_EXTENSIONS, Chunker, read_document
+from ingest.errors import CallmineError, CorruptFileError, InputError, UnsupportedFileError
+from ingest.manifest import read_call_manifest, read_content_manifest
+from ingest.messaging import load_messaging
+from ingest.records import (
+    Asset,
+    AssetMeta,
+    BatchResult,
+    Call,
+    CallMeta,
+    FileResult,
+    Segment,
+)
+from ingest.redact import Redactor
+from ingest.settings import Settings
+from ingest.store import Workspace
+from ingest.transcripts import TRANSCRIPT_EXTENSIONS, build_turns, read_transcript
+
+log = logging.getLogger(__name__)
+
+CALL_EXTENSIONS = tuple(AUDIO_EXTENSIONS) + tuple(TRANSCRIPT_EXTENSIONS)
+
+ProgressFn = Callable[[int, int, FileResult], None]
+
+
+def file_hash(path: Path) -> str:
+    """sha256 of a file's bytes (the identity of an ingested file)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def expand_paths(paths: Iterable[Path], extensions: tuple[str, ...]) -> list[Path]:
+    """Files named directly, plus the files with a known extension inside named folders.
+
+    Folders are walked recursively; hidden files and ``.csv`` manifests are left out. Files
+    named directly are kept whatever their extension, so an unknown one is reported.
+    """
+    files: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                rel = child.relative_to(path)
+                if any(part.startswith(".") for part in rel.parts) or not child.is_file():
+                    continue
+                if child.suffix.lower() in extensions:
+                    files.append(child)
+                elif child.suffix.lower() != ".csv":
+                    log.info("skipping %s: not a %s file", child, "/".join(extensions))
+        else:
+            files.append(path)
+    seen: set[Path] = set()
+    unique = []
+    for f in files:
+        key = f.resolve() if f.exists() else f
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique
+
+
+def _check_file(path: Path, extensions: tuple[str, ...], expected: str) -> None:
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder.")
+    if path.suffix.lower() not in extensions:
+        raise UnsupportedFileError(f"Expected {expected}, got '{path.name}'.")
+    if path.stat().st_size == 0:
+        raise CorruptFileError(f"{path.name}: the file is empty.")
+
+
+class _Batch:
+    """Runs one function per file, turning errors into failed results, with a progress bar."""
+
+    def __init__(self, kind: str, workspace: Workspace, progress: bool, on_file: ProgressFn | None):
+        self.kind = kind
+        self.workspace = workspace
+        self.progress = progress
+        self.on_file = on_file
+
+    def run(self, files: list[Path], handle: Callable[[Path], FileResult]) -> BatchResult:
+        result = BatchResult()
+        bar = tqdm(files, desc=f"ingest {self.kind}", unit="file", disable=not self.progress,
+                   leave=False)
+        for i, path in enumerate(bar):
+            try:
+                item = handle(path)
+            except CallmineError as exc:
+                item = FileResult(str(path), "failed", message=str(exc))
+            except Exception as exc:  # a bad file must never stop the batch
+                log.debug("unexpected error on %s", path, exc_info=True)
+                item = FileResult(str(path), "failed",
+                                  message=f"{path.name}: could not be read ({type(exc).__name__}: {exc}).")
+            if item.status == "failed":
+                log.debug("failed %s: %s", path, item.message)
+            try:
+                self.workspace.log_ingest(self.kind, str(path), item.status,
+                                          record_id=item.record_id, message=item.message)
+            except Exception:  # logging must not lose the result
+                log.warning("could not write the ingest log for %s", path, exc_info=True)
+            result.results.append(item)
+            if self.on_file:
+                self.on_file(i + 1, len(files), item)
+        return result
+
+
+class CallIngestor:
+    """Ingests calls (audio or transcripts) with optional manifest metadata.
+
+    Args:
+        workspace: Where calls are stored.
+        settings: Speech settings (model, channels) and redaction.
+        transcriber: An injected transcriber (built lazily from settings otherwise).
+    """
+
+    def __init__(self, workspace: Workspace, settings: Settings, transcriber=None) -> None:
+        self.workspace = workspace
+        self.settings = settings
+        self._transcriber = transcriber
+        self.redactor = Redactor() if settings.redact else None
+
+    @property
+    def transcriber(self):
+        if self._transcriber is None:
+            from ingest.transcribe import Transcriber
+
+            self._transcriber = Transcriber(self.settings)
+        return self._transcriber
+
+    def run(
+        self,
+        paths: Iterable[Path],
+        manifest: Path | None = None,
+        progress: bool = False,
+        on_file: ProgressFn | None = None,
+    ) -> BatchResult:
+        """Ingest every call file under ``paths``; never raises for a bad file."""
+        table = read_call_manifest(manifest) if manifest else None
+        files = expand_paths(paths, CALL_EXTENSIONS)
+        batch = _Batch("calls", self.workspace, progress, on_file)
+        return batch.run(files, lambda p: self.ingest_file(p, table.lookup(p) if table else None,
+                                                           progress))
+
+    def ingest_file(self, path: Path, meta: CallMeta | None = None,
+                    progress: bool = False) -> FileResult:
+        """Ingest one call file; raises a ``CallmineError`` when it cannot be read."""
+        _check_file(path, CALL_EXTENSIONS,
+                    "a WAV/MP3/M4A/FLAC/OGG/OPUS/WEBM/MP4 audio file or a .vtt/.srt/.json/.txt transcript")
+        digest = file_hash(path)
+        meta = meta or CallMeta(call_id=path.stem)
+        if self.workspace.call_hash(meta.call_id) == digest:
+            return FileResult(str(path), "unchanged", meta.call_id, "already stored")
+        other = self.workspace.call_with_hash(digest)
+        if other is not None and other != meta.call_id:
+            return FileResult(str(path), "unchanged", other,
+                              f"same content already stored as call '{other}'")
+        segments, kind, duration, language, rep_speakers = self._segments(path, progress)
+        if self.redactor:
+            segments = [self.redactor.segment(s) for s in segments]
+        turns = build_turns(segments, rep=meta.rep, rep_speakers=rep_speakers)
+        if not turns:
+            raise CorruptFileError(f"{path.name}: no speech found in the call.")
+        call = Call(meta=meta, source=str(path), content_hash=digest, kind=kind, turns=turns,
+                    duration=duration, language=language)
+        kept = self.workspace.keep_copy(path, digest)
+        status = self.workspace.save_call(call, file=kept)
+        return FileResult(str(path), status, meta.call_id, f"{len(turns)} turns")
+
+    def _segments(self, path: Path, progress: bool):
+        if path.suffix.lower() in TRANSCRIPT_EXTENSIONS:
+            t = read_transcript(path)
+            last = max((s.end or s.start or 0.0 for s in t.segments), default=None)
+            return t.segments, "transcript", t.duration or last, t.language, ()
+        t = self.transcriber.run(path, progress=progress)
+        rep_speakers: tuple[str, ...] = ()
+        speakers = {s.speaker for s in t.segments}
+        channel = self.settings.rep_channel
+        if channel is not None and len(speakers) > 1:
+            roles = self.settings.channel_roles
+            rep_speakers = (roles[channel] if roles else f"channel-{channel}",)
+        return t.segments, "audio", t.duration, t.language, rep_speakers
+
+
+class ContentIngestor:
+    """Ingests content assets: text, structure, passages and vectors.
+
+    Args:
+        workspace: Where assets are stored.
+        chunker: Splits documents into passages (default settings otherwise).
+    """
+
+    def __init__(self, workspace: Workspace, chunker: Chunker | None = None) -> None:
+        self.workspace = workspace
+        self.chunker = chunker or Chunker()
+
+    def run(
+        self,
+        paths: Iterable[Path],
+        manifest: Path | None = None,
+        progress: bool = False,
+        on_file: ProgressFn | None = None,
+    ) -> BatchResult:
+        """Ingest every content file under ``paths``; never raises for a bad file."""
+        table = read_content_manifest(manifest) if manifest else None
+        self.workspace.recover()
+        files = expand_paths(paths, CONTENT_EXTENSIONS)
+        batch = _Batch("content", self.workspace, progress, on_file)
+        return batch.run(files, lambda p: self.ingest_file(p, table.lookup(p) if table else None))
+
+    def ingest_file(self, path: Path, meta: AssetMeta | None = None) -> FileResult:
+        """Ingest one content file; raises a ``CallmineError`` when it cannot be read."""
+        _check_file(path, CONTENT_EXTENSIONS,
+                    "a .md/.html/.htm/.pdf/.docx/.pptx/.txt document")
+        digest = file_hash(path)
+        meta = meta or AssetMeta(asset_id=path.stem)
+        if self.workspace.asset_hash(meta.asset_id) == digest:
+            return FileResult(str(path), "unchanged", meta.asset_id, "already stored")
+        other = self.workspace.asset_with_hash(digest)
+        if other is not None and other != meta.asset_id:
+            return FileResult(str(path), "unchanged", other,
+                              f"same content already stored as asset '{other}'")
+        document = read_document(path)
+        if not meta.title:
+            meta.title = document.title or path.stem
+        chunks = self.chunker.run(document, meta.asset_id)
+        if not chunks:
+            raise CorruptFileError(f"{path.name}: no text found in the document.")
+        kept = self.workspace.keep_copy(path, digest)
+        status = self.workspace.save_asset(Asset(meta, str(path), digest, chunks), file=kept)
+        return FileResult(str(path), status, meta.asset_id, f"{len(chunks)} passages")
+
+
+def ingest_messaging(workspace: Workspace, path: Path) -> FileResult:
+    """Validate and store messaging.yaml; raises ``MessagingError`` naming the bad field."""
+    if not Path(path).is_file():
+        raise InputError(f"{path}: no such file. Give the path of your messaging.yaml.")
+    digest = file_hash(path)
+    if workspace.messaging_hash() == digest:
+        return FileResult(str(path), "unchanged", "messaging", "already stored")
+    messaging = load_messaging(path)
+    status = workspace.save_messaging(messaging, str(path), digest)
+    workspace.log_ingest("messaging", str(path), status, digest, "messaging")
+    return FileResult(
+        str(path), status, "messaging",
+        f"{len(messaging.talk_tracks)} talk tracks, {len(messaging.facts)} facts",
+    )
+
+
+__all__ = ["CallIngestor", "ContentIngestor", "ingest_messaging", "expand_paths", "file_hash",
+           "Segment"]

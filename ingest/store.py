@@ -1,0 +1,495 @@
+"""The workspace: one folder holding the SQLite database, the Chroma directory and file copies.
+
+The :class:`Workspace` is the only stateful object in callmine. It is built once (from
+settings, or with an injected Chroma client) and handed down to every stage.
+
+SQLite holds calls, turns, assets, passages (chunks), messaging and the ingest log; Chroma holds
+the passage vectors. Writing an asset is two-phase so the two never disagree: the asset row is
+marked ``pending`` first, vectors are replaced, then rows and status flip to ``complete`` in
+one transaction. :meth:`Workspace.recover` removes whatever a killed ingest left pending; a
+re-run then stores it again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ingest.errors import InputError, WorkspaceError
+from ingest.records import Asset, AssetMeta, Call, CallMeta, Chunk, Turn, Word
+
+if TYPE_CHECKING:
+    import chromadb
+
+    from ingest.embed import Embedder
+    from ingest.messaging import Messaging
+    from ingest.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PASSAGES = "passages"
+COSINE = {"hnsw:space": "cosine", "hnsw:search_ef": 128, "hnsw:construction_ef": 128}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS calls (
+    call_id TEXT PRIMARY KEY, source TEXT NOT NULL, content_hash TEXT NOT NULL,
+    kind TEXT NOT NULL, file TEXT, date TEXT, rep TEXT, account TEXT, stage TEXT,
+    outcome TEXT, segment TEXT, duration REAL, language TEXT, ingested_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS calls_hash ON calls(content_hash);
+CREATE TABLE IF NOT EXISTS turns (
+    call_id TEXT NOT NULL REFERENCES calls(call_id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL, speaker TEXT NOT NULL, side TEXT NOT NULL,
+    start REAL, "end" REAL, text TEXT NOT NULL, words TEXT,
+    PRIMARY KEY (call_id, idx)
+);
+CREATE TABLE IF NOT EXISTS assets (
+    asset_id TEXT PRIMARY KEY, source TEXT NOT NULL, content_hash TEXT NOT NULL,
+    status TEXT NOT NULL, file TEXT, title TEXT, type TEXT, url TEXT, audience TEXT,
+    stage TEXT, public INTEGER NOT NULL DEFAULT 0, published TEXT, ingested_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS assets_hash ON assets(content_hash);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY,
+    asset_id TEXT NOT NULL REFERENCES assets(asset_id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL, text TEXT NOT NULL, heading_path TEXT NOT NULL,
+    page INTEGER, slide INTEGER
+);
+CREATE INDEX IF NOT EXISTS chunks_asset ON chunks(asset_id);
+CREATE TABLE IF NOT EXISTS messaging (
+    id INTEGER PRIMARY KEY CHECK (id = 1), content_hash TEXT NOT NULL, source TEXT NOT NULL,
+    data TEXT NOT NULL, ingested_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ingest_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, kind TEXT NOT NULL,
+    path TEXT NOT NULL, content_hash TEXT, record_id TEXT, status TEXT NOT NULL, message TEXT
+);
+"""
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def chunk_embedding_text(title: str | None, chunk: Chunk) -> str:
+    """The text embedded for a passage: it carries its asset title and heading path."""
+    head = " > ".join(p for p in [title or "", *chunk.heading_path] if p)
+    return f"{head}\n{chunk.text}" if head else chunk.text
+
+
+class Workspace:
+    """A callmine workspace folder: SQLite + Chroma + copies of ingested files.
+
+    Args:
+        root: The workspace folder; created on first use.
+        embedder: Embeds passages and queries (never chroma's default embedding function).
+        chroma_client: An injected Chroma client (e.g. ``chromadb.HttpClient`` for a shared
+            server); by default an embedded persistent client in ``root/chroma``.
+
+    Example:
+        >>> ws = Workspace(Path("callmine-workspace"), Embedder())
+        >>> ws.stats()["calls"]
+        0
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        embedder: Embedder,
+        chroma_client: chromadb.ClientAPI | None = None,
+    ) -> None:
+        self.root = Path(root)
+        if self.root.exists() and not self.root.is_dir():
+            raise InputError(f"Workspace {self.root} is a file; give a folder path.")
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "files").mkdir(exist_ok=True)
+        self.embedder = embedder
+        self._chroma_client = chroma_client
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+        self._passages = None
+        with self.transaction() as db:
+            db.executescript(_SCHEMA)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Workspace:
+        """Open the workspace that settings name, with a Chroma server if one is configured."""
+        from ingest.embed import Embedder
+
+        embedder = embedder or Embedder(settings.embedding_model, settings.embedding_batch_size)
+        client = None
+        if settings.chroma_url:
+            client = http_chroma_client(settings.chroma_url)
+        return cls(settings.workspace, embedder, client)
+
+    # -- connections ---------------------------------------------------------------------
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """This thread's SQLite connection (WAL mode, foreign keys on)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.root / "callmine.db", timeout=30)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: committed on success, rolled back on any exception."""
+        with self._write_lock:
+            db = self.db
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    @property
+    def chroma(self) -> chromadb.ClientAPI:
+        """The Chroma client (embedded in ``root/chroma`` unless one was injected)."""
+        if self._chroma_client is None:
+            import chromadb
+
+            self._chroma_client = chromadb.PersistentClient(
+                path=str(self.root / "chroma"),
+                settings=chromadb.Settings(anonymized_telemetry=False),
+            )
+        return self._chroma_client
+
+    def collection(self, name: str) -> chromadb.Collection:
+        """A cosine-space Chroma collection of this workspace; callers pass embeddings."""
+        return self.chroma.get_or_create_collection(
+            name, metadata=dict(COSINE), embedding_function=None
+        )
+
+    @property
+    def passages(self):
+        """The passages as a ``langchain_chroma.Chroma`` vector store (cosine)."""
+        if self._passages is None:
+            from langchain_chroma import Chroma
+
+            self._passages = Chroma(
+                collection_name=PASSAGES,
+                embedding_function=self.embedder,
+                client=self.chroma,
+                collection_metadata=dict(COSINE),
+            )
+        return self._passages
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- files ---------------------------------------------------------------------------
+
+    def keep_copy(self, path: Path, content_hash: str) -> str:
+        """Copy an ingested file into the workspace; returns its path relative to the root."""
+        name = f"{content_hash[:20]}{path.suffix.lower()}"
+        target = self.root / "files" / name
+        if not target.exists():
+            tmp = target.with_suffix(target.suffix + ".part")
+            shutil.copyfile(path, tmp)
+            tmp.replace(target)
+        return f"files/{name}"
+
+    def file_path(self, relative: str | None) -> Path | None:
+        """Absolute path of a kept copy, or None."""
+        return self.root / relative if relative else None
+
+    def log_ingest(
+        self, kind: str, path: str, status: str, content_hash: str | None = None,
+        record_id: str | None = None, message: str = "",
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO ingest_log (at, kind, path, content_hash, record_id, status, message)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (time.time(), kind, path, content_hash, record_id, status, message),
+            )
+
+    # -- calls ---------------------------------------------------------------------------
+
+    def call_hash(self, call_id: str) -> str | None:
+        row = self.db.execute("SELECT content_hash FROM calls WHERE call_id=?", (call_id,)).fetchone()
+        return row[0] if row else None
+
+    def call_with_hash(self, content_hash: str) -> str | None:
+        row = self.db.execute(
+            "SELECT call_id FROM calls WHERE content_hash=?", (content_hash,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def save_call(self, call: Call, file: str | None = None) -> str:
+        """Store a call and its turns atomically; returns ``"stored"`` or ``"replaced"``."""
+        m = call.meta
+        with self.transaction() as db:
+            existed = db.execute("DELETE FROM calls WHERE call_id=?", (m.call_id,)).rowcount > 0
+            db.execute(
+                "INSERT INTO calls (call_id, source, content_hash, kind, file, date, rep, account,"
+                " stage, outcome, segment, duration, language, ingested_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (m.call_id, call.source, call.content_hash, call.kind, file, _iso(m.date), m.rep,
+                 m.account, m.stage, m.outcome, m.segment, call.duration, call.language,
+                 time.time()),
+            )
+            db.executemany(
+                'INSERT INTO turns (call_id, idx, speaker, side, start, "end", text, words)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (m.call_id, t.index, t.speaker, t.side, t.start, t.end, t.text,
+                     json.dumps([[w.start, w.end, w.text, w.probability] for w in t.words])
+                     if t.words else None)
+                    for t in call.turns
+                ],
+            )
+        return "replaced" if existed else "stored"
+
+    def _call_meta(self, row: sqlite3.Row) -> CallMeta:
+        return CallMeta(
+            call_id=row["call_id"], date=_date(row["date"]), rep=row["rep"],
+            account=row["account"], stage=row["stage"], outcome=row["outcome"],
+            segment=row["segment"],
+        )
+
+    def calls(self) -> list[Call]:
+        """Every stored call, without turns (``turns`` is empty); ordered by date, id."""
+        rows = self.db.execute("SELECT * FROM calls ORDER BY date, call_id").fetchall()
+        return [self._call_from_row(r, turns=[]) for r in rows]
+
+    def _call_from_row(self, row: sqlite3.Row, turns: list[Turn]) -> Call:
+        return Call(
+            meta=self._call_meta(row), source=row["source"], content_hash=row["content_hash"],
+            kind=row["kind"], turns=turns, duration=row["duration"], language=row["language"],
+        )
+
+    def call(self, call_id: str, with_words: bool = False) -> Call:
+        """One call with its turns; ``WorkspaceError`` if there is no such call."""
+        row = self.db.execute("SELECT * FROM calls WHERE call_id=?", (call_id,)).fetchone()
+        if row is None:
+            raise WorkspaceError(f"No call '{call_id}' in {self.root}; see `callmine calls`.")
+        return self._call_from_row(row, self.turns(call_id, with_words))
+
+    def call_file(self, call_id: str) -> Path | None:
+        """The kept copy of the call's original file (audio or transcript)."""
+        row = self.db.execute("SELECT file FROM calls WHERE call_id=?", (call_id,)).fetchone()
+        return self.file_path(row[0]) if row else None
+
+    def turns(self, call_id: str, with_words: bool = False) -> list[Turn]:
+        rows = self.db.execute(
+            'SELECT idx, speaker, side, start, "end", text, words FROM turns'
+            " WHERE call_id=? ORDER BY idx",
+            (call_id,),
+        ).fetchall()
+        return [
+            Turn(
+                index=r["idx"], speaker=r["speaker"], side=r["side"], text=r["text"],
+                start=r["start"], end=r["end"],
+                words=[Word(*w) for w in json.loads(r["words"])] if with_words and r["words"] else [],
+            )
+            for r in rows
+        ]
+
+    # -- assets --------------------------------------------------------------------------
+
+    def asset_hash(self, asset_id: str) -> str | None:
+        """Hash of a completely stored asset, or None."""
+        row = self.db.execute(
+            "SELECT content_hash FROM assets WHERE asset_id=? AND status='complete'", (asset_id,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def asset_with_hash(self, content_hash: str) -> str | None:
+        row = self.db.execute(
+            "SELECT asset_id FROM assets WHERE content_hash=? AND status='complete'",
+            (content_hash,),
+        ).fetchone()
+        return row[0] if row else None
+
+    def save_asset(self, asset: Asset, file: str | None = None) -> str:
+        """Store an asset's rows and passage vectors; returns ``"stored"`` or ``"replaced"``.
+
+        Two-phase: the row goes in as ``pending``, vectors are replaced, then the passages and
+        the ``complete`` status are written in one transaction.
+        """
+        m = asset.meta
+        texts = [chunk_embedding_text(m.title, c) for c in asset.chunks]
+        vectors = self.embedder.embed(texts) if texts else None
+        with self.transaction() as db:
+            existed = db.execute(
+                "SELECT 1 FROM assets WHERE asset_id=?", (m.asset_id,)
+            ).fetchone() is not None
+            db.execute(
+                "INSERT INTO assets (asset_id, source, content_hash, status, file, title, type, url,"
+                " audience, stage, public, published, ingested_at)"
+                " VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(asset_id) DO UPDATE SET status='pending'",
+                (m.asset_id, asset.source, asset.content_hash, file, m.title, m.type, m.url,
+                 m.audience, m.stage, int(m.public), _iso(m.published), time.time()),
+            )
+        collection = self.collection(PASSAGES)
+        collection.delete(where={"asset_id": m.asset_id})
+        if asset.chunks:
+            collection.add(
+                ids=[c.chunk_id for c in asset.chunks],
+                embeddings=vectors,
+                documents=[c.text for c in asset.chunks],
+                metadatas=[self._chunk_metadata(m, c) for c in asset.chunks],
+            )
+        with self.transaction() as db:
+            db.execute("DELETE FROM chunks WHERE asset_id=?", (m.asset_id,))
+            db.execute(
+                "UPDATE assets SET source=?, content_hash=?, status='complete', file=?, title=?,"
+                " type=?, url=?, audience=?, stage=?, public=?, published=?, ingested_at=?"
+                " WHERE asset_id=?",
+                (asset.source, asset.content_hash, file, m.title, m.type, m.url, m.audience,
+                 m.stage, int(m.public), _iso(m.published), time.time(), m.asset_id),
+            )
+            db.executemany(
+                "INSERT INTO chunks (chunk_id, asset_id, idx, text, heading_path, page, slide)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(c.chunk_id, m.asset_id, c.index, c.text, json.dumps(c.heading_path), c.page,
+                  c.slide) for c in asset.chunks],
+            )
+        return "replaced" if existed else "stored"
+
+    @staticmethod
+    def _chunk_metadata(meta: AssetMeta, chunk: Chunk) -> dict[str, Any]:
+        data = {
+            "asset_id": meta.asset_id, "index": chunk.index, "title": meta.title,
+            "type": meta.type, "public": bool(meta.public), "stage": meta.stage,
+            "audience": meta.audience, "heading": " > ".join(chunk.heading_path),
+            "page": chunk.page, "slide": chunk.slide,
+        }
+        return {k: v for k, v in data.items() if v is not None}
+
+    def assets(self) -> list[AssetMeta]:
+        """Metadata of every completely stored asset, ordered by id."""
+        rows = self.db.execute(
+            "SELECT * FROM assets WHERE status='complete' ORDER BY asset_id"
+        ).fetchall()
+        return [self._asset_meta(r) for r in rows]
+
+    @staticmethod
+    def _asset_meta(row: sqlite3.Row) -> AssetMeta:
+        return AssetMeta(
+            asset_id=row["asset_id"], title=row["title"], type=row["type"] or "other",
+            url=row["url"], audience=row["audience"], stage=row["stage"],
+            public=bool(row["public"]), published=_date(row["published"]),
+        )
+
+    def asset(self, asset_id: str) -> Asset:
+        row = self.db.execute(
+            "SELECT * FROM assets WHERE asset_id=? AND status='complete'", (asset_id,)
+        ).fetchone()
+        if row is None:
+            raise WorkspaceError(f"No asset '{asset_id}' in {self.root}.")
+        return Asset(self._asset_meta(row), row["source"], row["content_hash"],
+                     self.chunks(asset_id))
+
+    def chunks(self, asset_id: str | None = None, ids: Iterable[str] | None = None) -> list[Chunk]:
+        """Passages of one asset, of the given ids, or of every complete asset."""
+        sql = ("SELECT c.* FROM chunks c JOIN assets a USING (asset_id)"
+               " WHERE a.status='complete'")
+        args: list[Any] = []
+        if asset_id is not None:
+            sql += " AND c.asset_id=?"
+            args.append(asset_id)
+        if ids is not None:
+            ids = list(ids)
+            sql += f" AND c.chunk_id IN ({','.join('?' * len(ids))})"
+            args.extend(ids)
+        rows = self.db.execute(sql + " ORDER BY c.asset_id, c.idx", args).fetchall()
+        return [
+            Chunk(chunk_id=r["chunk_id"], asset_id=r["asset_id"], index=r["idx"], text=r["text"],
+                  heading_path=json.loads(r["heading_path"]), page=r["page"], slide=r["slide"])
+            for r in rows
+        ]
+
+    # -- messaging -----------------------------------------------------------------------
+
+    def save_messaging(self, messaging: Messaging, source: str, content_hash: str) -> str:
+        with self.transaction() as db:
+            existed = db.execute("DELETE FROM messaging").rowcount > 0
+            db.execute(
+                "INSERT INTO messaging (id, content_hash, source, data, ingested_at)"
+                " VALUES (1, ?, ?, ?, ?)",
+                (content_hash, source, messaging.model_dump_json(), time.time()),
+            )
+        return "replaced" if existed else "stored"
+
+    def messaging_hash(self) -> str | None:
+        row = self.db.execute("SELECT content_hash FROM messaging").fetchone()
+        return row[0] if row else None
+
+    def messaging(self) -> Messaging | None:
+        """The ingested messaging, or None if none was ingested."""
+        from ingest.messaging import Messaging
+
+        row = self.db.execute("SELECT data FROM messaging").fetchone()
+        return Messaging.model_validate_json(row[0]) if row else None
+
+    # -- consistency ---------------------------------------------------------------------
+
+    def recover(self) -> list[str]:
+        """Remove what a killed ingest left half-written; returns the asset ids removed."""
+        pending = [r[0] for r in self.db.execute(
+            "SELECT asset_id FROM assets WHERE status='pending'")]
+        if pending:
+            collection = self.collection(PASSAGES)
+            for asset_id in pending:
+                collection.delete(where={"asset_id": asset_id})
+            with self.transaction() as db:
+                db.executemany("DELETE FROM assets WHERE asset_id=?", [(a,) for a in pending])
+            log.warning("removed %d half-ingested asset(s): %s", len(pending), ", ".join(pending))
+        return pending
+
+    def stats(self) -> dict[str, int]:
+        """Counts of stored records, and of passage vectors in Chroma."""
+        one = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "calls": one("SELECT COUNT(*) FROM calls"),
+            "turns": one("SELECT COUNT(*) FROM turns"),
+            "assets": one("SELECT COUNT(*) FROM assets WHERE status='complete'"),
+            "chunks": one("SELECT COUNT(*) FROM chunks"),
+            "vectors": self.collection(PASSAGES).count(),
+        }
+
+
+def http_chroma_client(url: str) -> chromadb.ClientAPI:
+    """A client for a Chroma server (``chroma run``) at ``http(s)://host:port``."""
+    from urllib.parse import urlparse
+
+    import chromadb
+
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise InputError(
+            f"CALLMINE_CHROMA_URL must look like http://host:8000, got {url!r}."
+        )
+    return chromadb.HttpClient(
+        host=parsed.hostname,
+        port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+        ssl=parsed.scheme == "https",
+        settings=chromadb.Settings(anonymized_telemetry=False),
+    )

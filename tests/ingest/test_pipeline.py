@@ -1,0 +1,136 @@
+"""Batch ingestion: idempotency, replacement without orphans, bad files that never stop a batch."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ingest.errors import InputError
+from ingest.pipeline import CallIngestor, ContentIngestor, expand_paths, ingest_messaging
+from ingest.store import PASSAGES
+
+pytestmark = pytest.mark.slow  # real MiniLM embeddings
+
+VTT = """WEBVTT
+
+00:00:01.000 --> 00:00:04.000
+<v Dana Whitfield>Thanks for joining. Payback is usually within six months.
+
+00:00:04.500 --> 00:00:08.000
+<v Alex Kim>Honestly the price is too high for our budget this year.
+
+00:00:08.500 --> 00:00:10.000
+<v Alex Kim>And we use SAP.
+"""
+
+MD = """# Pricing FAQ
+
+## How much does it cost?
+
+Pricing starts at $1,500 per month for up to three entities. Annual plans include
+implementation, training and support. Most customers recover the cost within six months
+because invoice processing cost drops by 70 percent.
+"""
+
+
+@pytest.fixture()
+def calls_dir(tmp_path):
+    d = tmp_path / "calls"
+    d.mkdir()
+    (d / "call-a.vtt").write_text(VTT)
+    (d / "calls.csv").write_text(
+        "file,call_id,date,rep,account,stage,outcome,segment\n"
+        "call-a.vtt,A-1,2026-05-01,Dana Whitfield,Globex,demo,lost,mid_market\n")
+    return d
+
+
+def test_transcript_call_is_stored_with_metadata_sides_and_turns(workspace, settings, calls_dir):
+    batch = CallIngestor(workspace, settings).run([calls_dir], calls_dir / "calls.csv")
+    assert [(r.status, r.record_id) for r in batch.results] == [("stored", "A-1")]
+    call = workspace.call("A-1")
+    assert call.meta.outcome == "lost" and call.meta.account == "Globex"
+    # the two consecutive Alex Kim cues merge into one turn
+    assert [(t.index, t.speaker, t.side) for t in call.turns] == [
+        (0, "Dana Whitfield", "rep"), (1, "Alex Kim", "buyer")]
+    assert call.turns[1].text.endswith("And we use SAP.")
+    assert (workspace.root / "files").iterdir()
+
+
+def test_reingest_is_a_noop_and_a_changed_file_replaces(workspace, settings, calls_dir):
+    ingestor = CallIngestor(workspace, settings)
+    ingestor.run([calls_dir / "call-a.vtt"], calls_dir / "calls.csv")
+    again = ingestor.run([calls_dir / "call-a.vtt"], calls_dir / "calls.csv")
+    assert [r.status for r in again.results] == ["unchanged"]
+    copy = calls_dir / "copy-of-a.vtt"
+    shutil.copy(calls_dir / "call-a.vtt", copy)
+    dup = ingestor.run([copy])
+    assert dup.results[0].status == "unchanged" and "already stored as call 'A-1'" in dup.results[0].message
+    (calls_dir / "call-a.vtt").write_text(VTT.replace("SAP", "Oracle"))
+    changed = ingestor.run([calls_dir / "call-a.vtt"], calls_dir / "calls.csv")
+    assert [r.status for r in changed.results] == ["replaced"]
+    assert workspace.stats()["calls"] == 1
+    assert "Oracle" in workspace.call("A-1").turns[1].text
+
+
+def test_content_is_chunked_embedded_and_idempotent(workspace, tmp_path):
+    doc = tmp_path / "pricing.md"
+    doc.write_text(MD)
+    ingestor = ContentIngestor(workspace)
+    first = ingestor.run([doc])
+    assert first.results[0].status == "stored"
+    asset = workspace.asset("pricing")
+    assert asset.meta.title == "Pricing FAQ"
+    assert asset.chunks and asset.chunks[0].heading_path[-1] == "How much does it cost?"
+    assert ingestor.run([doc]).results[0].status == "unchanged"
+    doc.write_text(MD.replace("$1,500", "$1,900"))
+    assert ingestor.run([doc]).results[0].status == "replaced"
+    stats = workspace.stats()
+    assert stats["chunks"] == stats["vectors"] == len(workspace.chunks())
+    ids = set(workspace.collection(PASSAGES).get(include=[])["ids"])
+    assert ids == {c.chunk_id for c in workspace.chunks()}
+    assert "$1,900" in " ".join(c.text for c in workspace.chunks())
+
+
+def test_bad_files_are_reported_and_the_batch_goes_on(workspace, settings, tmp_path, calls_dir):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.vtt").write_text("")
+    (bad / "sheet.xlsx").write_bytes(b"PK\x03\x04")
+    (bad / "latin1.txt").write_bytes("Rep: caf\xe9 prices are too high\n".encode("latin-1"))
+    (bad / "noise.mp3").write_bytes(os.urandom(2048))
+    batch = CallIngestor(workspace, settings).run(
+        [calls_dir / "call-a.vtt", bad / "empty.vtt", bad / "sheet.xlsx", bad / "latin1.txt",
+         bad / "noise.mp3", bad / "missing.vtt"])
+    status = {os.path.basename(r.path): (r.status, r.message) for r in batch.results}
+    assert status["call-a.vtt"][0] == "stored"
+    assert status["empty.vtt"] == ("failed", "empty.vtt: the file is empty.")
+    assert status["sheet.xlsx"][1].startswith("Expected a WAV/MP3/M4A/FLAC/OGG/OPUS/WEBM/MP4 audio "
+                                              "file or a .vtt/.srt/.json/.txt transcript, got 'sheet.xlsx'")
+    assert status["latin1.txt"][0] == "failed" and "UTF-8" in status["latin1.txt"][1]
+    assert status["noise.mp3"][0] == "failed" and "noise.mp3" in status["noise.mp3"][1]
+    assert status["missing.vtt"][1].endswith("no such file or folder.")
+    assert batch.exit_code == 3
+    assert workspace.stats()["calls"] == 1
+
+
+def test_folders_expand_to_known_files_only(tmp_path):
+    (tmp_path / "a.vtt").write_text("x")
+    (tmp_path / "notes.docx").write_text("x")
+    (tmp_path / "calls.csv").write_text("file\n")
+    (tmp_path / ".hidden.vtt").write_text("x")
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "b.mp3").write_bytes(b"x")
+    assert [p.name for p in expand_paths([tmp_path], (".vtt", ".mp3"))] == ["a.vtt", "b.mp3"]
+
+
+def test_messaging_is_stored_once(workspace, tmp_path):
+    src = Path(__file__).resolve().parents[2] / "demo" / "messaging.yaml"
+    assert ingest_messaging(workspace, src).status == "stored"
+    assert ingest_messaging(workspace, src).status == "unchanged"
+    assert workspace.messaging().company.name == "Vantora"
+    with pytest.raises(InputError, match="no such file"):
+        ingest_messaging(workspace, tmp_path / "nope.yaml")

@@ -1,0 +1,94 @@
+"""The workspace store: atomic calls, two-phase assets, recovery, SQLite and Chroma in step."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.errors import InputError, WorkspaceError
+from ingest.records import Asset, AssetMeta, Call, CallMeta, Chunk, Turn, Word
+from ingest.store import PASSAGES, Workspace, http_chroma_client
+
+pytestmark = pytest.mark.slow  # real MiniLM embeddings
+
+
+def _call(call_id="c1", digest="h1", texts=("Hello there.", "Too expensive for us.")):
+    turns = [Turn(index=i, speaker="Rep" if i % 2 == 0 else "Buyer",
+                  side="rep" if i % 2 == 0 else "buyer", text=t, start=float(i), end=i + 0.9,
+                  words=[Word(float(i), i + 0.5, t.split()[0], 0.9)])
+             for i, t in enumerate(texts)]
+    return Call(meta=CallMeta(call_id=call_id, rep="Dana", outcome="lost"), source="x.vtt",
+                content_hash=digest, kind="transcript", turns=turns)
+
+
+def _asset(asset_id="a1", digest="h1", texts=("SOC 2 Type II report available.",
+                                               "Pricing starts at $1,500 per month.")):
+    chunks = [Chunk(chunk_id=f"{asset_id}#{i}", asset_id=asset_id, index=i, text=t,
+                    heading_path=["Security"], page=i + 1) for i, t in enumerate(texts)]
+    return Asset(AssetMeta(asset_id=asset_id, title="Doc", type="faq", public=True), "d.md",
+                 digest, chunks)
+
+
+def _consistent(ws: Workspace) -> None:
+    sql_ids = {c.chunk_id for c in ws.chunks()}
+    chroma_ids = set(ws.collection(PASSAGES).get(include=[])["ids"])
+    assert sql_ids == chroma_ids
+
+
+def test_save_call_then_replace_keeps_one_version(workspace):
+    assert workspace.save_call(_call()) == "stored"
+    assert workspace.save_call(_call(digest="h2", texts=("Hi.", "No budget.", "Ok."))) == "replaced"
+    call = workspace.call("c1", with_words=True)
+    assert [t.text for t in call.turns] == ["Hi.", "No budget.", "Ok."]
+    assert call.content_hash == "h2"
+    assert call.turns[0].words == [Word(0.0, 0.5, "Hi.", 0.9)]
+    assert workspace.stats()["turns"] == 3
+
+
+def test_unknown_call_is_a_clear_error(workspace):
+    with pytest.raises(WorkspaceError, match="No call 'nope'"):
+        workspace.call("nope")
+
+
+def test_asset_vectors_and_rows_agree_after_replacement(workspace):
+    workspace.save_asset(_asset(texts=("one passage", "two passage", "three passage")))
+    assert workspace.save_asset(_asset(digest="h2", texts=("only passage",))) == "replaced"
+    _consistent(workspace)
+    assert workspace.stats()["vectors"] == 1
+    meta = workspace.collection(PASSAGES).get(ids=["a1#0"])["metadatas"][0]
+    assert meta["asset_id"] == "a1" and meta["public"] is True and meta["heading"] == "Security"
+
+
+def test_crash_between_phases_is_recovered(workspace, monkeypatch):
+    workspace.save_asset(_asset())
+    original = workspace.transaction
+    calls = {"n": 0}
+
+    def dying_transaction():
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second phase: passages + status 'complete'
+            raise KeyboardInterrupt("killed")
+        return original()
+
+    monkeypatch.setattr(workspace, "transaction", dying_transaction)
+    with pytest.raises(KeyboardInterrupt):
+        workspace.save_asset(_asset(digest="h2", texts=("new text",)))
+    monkeypatch.undo()
+    assert workspace.asset_hash("a1") is None  # pending: not counted as stored
+    assert workspace.recover() == ["a1"]
+    assert workspace.stats()["assets"] == 0
+    _consistent(workspace)
+    workspace.save_asset(_asset(digest="h2", texts=("new text",)))
+    _consistent(workspace)
+    assert workspace.asset_hash("a1") == "h2"
+
+
+def test_workspace_path_that_is_a_file_is_refused(tmp_path, embedder):
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(InputError, match="is a file; give a folder path"):
+        Workspace(f, embedder)
+
+
+def test_chroma_url_must_be_http():
+    with pytest.raises(InputError, match="must look like http://host:8000"):
+        http_chroma_client("localhost:8000")

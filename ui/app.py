@@ -1,0 +1,66 @@
+"""The Gradio app: serving and the security rule for non-loopback addresses.
+
+The views live in ``ui/views``; every one only calls library functions.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+
+from ingest.errors import InputError
+from ingest.settings import Settings
+from ingest.store import Workspace
+
+log = logging.getLogger(__name__)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_auth(auth: str | None) -> tuple[str, str] | None:
+    """'user:password' -> (user, password); None stays None."""
+    if not auth:
+        return None
+    user, sep, password = auth.partition(":")
+    if not sep or not user or not password:
+        raise InputError("--auth must be 'user:password' with both parts non-empty.")
+    return user, password
+
+
+def check_binding(host: str, auth: tuple[str, str] | None) -> None:
+    """Refuse to serve off loopback without authentication."""
+    if not _is_loopback(host) and auth is None:
+        raise InputError(
+            f"Refusing to serve on {host} without authentication: anyone on the network could "
+            "read your calls. Pass --auth user:password (or set CALLMINE_AUTH), or serve on "
+            "127.0.0.1."
+        )
+
+
+def build_app(workspace: Workspace, settings: Settings):
+    """The callmine Gradio app (a ``gr.Blocks``) on one workspace."""
+    from ui.views import build_blocks
+
+    return build_blocks(workspace, settings)
+
+
+def serve(workspace: Workspace, settings: Settings, host: str = "127.0.0.1", port: int = 7860,
+          auth: str | None = None, block: bool = True):
+    """Serve the app; with ``block=False`` return ``(app, url)`` and keep serving in a thread."""
+    credentials = parse_auth(auth or settings.auth)
+    check_binding(host, credentials)
+    app = build_app(workspace, settings)
+    app.queue(default_concurrency_limit=4)
+    _, url, _ = app.launch(
+        server_name=host, server_port=port, auth=credentials, prevent_thread_lock=not block,
+        quiet=not block, footer_links=["api"], ssr_mode=False,
+        allowed_paths=[str(workspace.root / "files")],
+    )
+    return app, url

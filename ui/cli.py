@@ -1,0 +1,312 @@
+"""The ``callmine`` command line: everything the UI does, with stable JSON (--format json).
+
+Text output is for people; ``--format json`` prints one JSON document on stdout and nothing
+else there (progress and logs go to stderr). Exit codes: 0 success, 2 bad usage or input,
+3 partial success, 1 unexpected internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import CallmineError, InputError
+from ingest.settings import Settings, offline_environment
+
+log = logging.getLogger("callmine")
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+_COMMANDS: dict[str, Handler] = {}
+
+
+def command(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        _COMMANDS[name] = fn
+        return fn
+
+    return register
+
+
+# -- output ----------------------------------------------------------------------------------
+
+
+def emit(args: argparse.Namespace, data: dict[str, Any], text: Callable[[dict], str]) -> None:
+    """Print ``data`` as one JSON document, or as text for people."""
+    if args.format == "json":
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(text(data).rstrip("\n") + "\n")
+    sys.stdout.flush()
+
+
+def _batch_json(batch) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    for r in batch.results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    return {
+        "results": [
+            {"path": r.path, "status": r.status, "id": r.record_id, "message": r.message}
+            for r in batch.results
+        ],
+        "counts": counts,
+    }
+
+
+def _batch_text(data: dict[str, Any]) -> str:
+    lines = []
+    for r in data["results"]:
+        mark = {"stored": "+", "replaced": "~", "unchanged": "=", "failed": "!"}[r["status"]]
+        detail = f" ({r['message']})" if r["message"] else ""
+        ident = f" -> {r['id']}" if r["id"] else ""
+        lines.append(f"{mark} {r['status']:9} {r['path']}{ident}{detail}")
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(data["counts"].items()))
+    lines.append(summary or "nothing to ingest")
+    return "\n".join(lines)
+
+
+def _workspace(settings: Settings):
+    from ingest.store import Workspace
+
+    return Workspace.from_settings(settings)
+
+
+# -- ingest ----------------------------------------------------------------------------------
+
+
+@command("transcribe")
+def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.transcribe import Transcriber
+
+    path = Path(args.audio)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file. Give the path of an audio file.")
+    transcript = Transcriber(settings).run(path, progress=not args.quiet)
+    data = {
+        "audio": str(path),
+        "duration": transcript.duration,
+        "language": transcript.language,
+        "segments": [
+            {"start": s.start, "end": s.end, "speaker": s.speaker, "text": s.text,
+             "words": [{"start": w.start, "end": w.end, "word": w.text,
+                        "probability": w.probability} for w in s.words]}
+            for s in transcript.segments
+        ],
+        "text": transcript.text,
+    }
+    emit(args, data, lambda d: "\n".join(
+        f"[{_clock(s['start'])}] {s['speaker']}: {s['text']}" for s in d["segments"]))
+    return 0
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    s = int(seconds)
+    return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60:02d}:{s % 60:02d}"
+
+
+@command("ingest")
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.pipeline import CallIngestor, ContentIngestor, ingest_messaging
+
+    ws = _workspace(settings)
+    if args.what == "messaging":
+        result = ingest_messaging(ws, Path(args.file))
+        data = {"results": [{"path": result.path, "status": result.status,
+                             "id": result.record_id, "message": result.message}],
+                "counts": {result.status: 1}}
+        emit(args, data, _batch_text)
+        return 0
+    paths = [Path(p) for p in args.paths]
+    manifest = Path(args.manifest) if args.manifest else None
+    if manifest is not None and not manifest.is_file():
+        raise InputError(f"{manifest}: no such manifest file. Give the path of a CSV file.")
+    progress = not args.quiet
+    if args.what == "calls":
+        batch = CallIngestor(ws, settings).run(paths, manifest, progress=progress)
+        _after_calls(ws, settings, batch, progress)
+    else:
+        batch = ContentIngestor(ws).run(paths, manifest, progress=progress)
+    data = _batch_json(batch)
+    emit(args, data, _batch_text)
+    for r in batch.failed:
+        print(f"callmine: {r.message}", file=sys.stderr)
+    if batch.results and len(batch.failed) == len(batch.results):
+        return 2
+    return batch.exit_code
+
+
+def _after_calls(ws, settings: Settings, batch, progress: bool) -> None:
+    """Insights run after ingest, incrementally (only new or changed calls)."""
+    try:
+        from insights.analysis import Analyzer
+    except ImportError:  # insights not installed in this build
+        return
+    Analyzer(ws, settings).run(progress=progress)
+
+
+@command("calls")
+def _calls(args: argparse.Namespace, settings: Settings) -> int:
+    ws = _workspace(settings)
+    data = {"calls": [
+        {"call_id": c.call_id, "date": c.meta.date, "rep": c.meta.rep, "account": c.meta.account,
+         "stage": c.meta.stage, "outcome": c.meta.outcome, "segment": c.meta.segment,
+         "kind": c.kind, "duration": c.duration, "source": c.source}
+        for c in ws.calls()]}
+    emit(args, data, lambda d: "\n".join(
+        f"{c['call_id']:<24} {c['date'] or '':<10} {c['outcome'] or '':<5} {c['rep'] or '':<18} "
+        f"{c['account'] or ''}" for c in d["calls"]) or "no calls yet: callmine ingest calls PATH")
+    return 0
+
+
+@command("transcript")
+def _transcript(args: argparse.Namespace, settings: Settings) -> int:
+    call = _workspace(settings).call(args.call_id)
+    data = {"call_id": call.call_id, "turns": [
+        {"turn": t.index, "speaker": t.speaker, "side": t.side, "start": t.start, "end": t.end,
+         "text": t.text} for t in call.turns]}
+    emit(args, data, lambda d: "\n".join(
+        f"{t['turn']:>3} [{_clock(t['start'])}] {t['speaker']} ({t['side']}): {t['text']}"
+        for t in d["turns"]))
+    return 0
+
+
+@command("assets")
+def _assets(args: argparse.Namespace, settings: Settings) -> int:
+    ws = _workspace(settings)
+    counts: dict[str, int] = {}
+    for chunk in ws.chunks():
+        counts[chunk.asset_id] = counts.get(chunk.asset_id, 0) + 1
+    data = {"assets": [
+        {"asset_id": a.asset_id, "title": a.title, "type": a.type, "url": a.url,
+         "public": a.public, "published": a.published, "passages": counts.get(a.asset_id, 0)}
+        for a in ws.assets()]}
+    emit(args, data, lambda d: "\n".join(
+        f"{a['asset_id']:<28} {a['type']:<13} {'public ' if a['public'] else 'private'} "
+        f"{a['passages']:>3} passages  {a['title'] or ''}" for a in d["assets"])
+        or "no content yet: callmine ingest content PATH")
+    return 0
+
+
+# -- serving ---------------------------------------------------------------------------------
+
+
+@command("ui")
+def _ui(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.app import serve
+
+    serve(_workspace(settings), settings, host=args.host, port=args.port, auth=args.auth)
+    return 0
+
+
+@command("demo")
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.app import serve
+    from ui.demo import build_demo
+
+    ws = build_demo(settings, progress=not args.quiet)
+    if args.build_only:
+        print(f"demo workspace ready at {ws.root}", file=sys.stderr)
+        return 0
+    serve(ws, settings, host=args.host, port=args.port, auth=args.auth)
+    return 0
+
+
+# -- parser ----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--format", choices=("text", "json"), default=argparse.SUPPRESS,
+                        help="text for people (default) or one JSON document on stdout")
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                        help="no progress bars")
+
+    parser = argparse.ArgumentParser(
+        prog="callmine",
+        description="Mine recorded sales calls for objections, talk-track performance, content "
+        "gaps and messaging consistency.",
+    )
+    parser.add_argument("--workspace", help="workspace folder (env CALLMINE_WORKSPACE; "
+                        "default ./callmine-workspace)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("-q", "--quiet", action="store_true", default=False)
+    parser.add_argument("-v", "--verbose", action="count", default=0)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("transcribe", parents=[common], help="transcribe one audio file")
+    p.add_argument("audio")
+
+    p = sub.add_parser("ingest", help="ingest calls, content or messaging")
+    what = p.add_subparsers(dest="what", required=True, metavar="WHAT")
+    for name, helptext in (("calls", "audio files or transcripts"),
+                           ("content", "marketing content: md, html, pdf, docx, pptx, txt")):
+        q = what.add_parser(name, parents=[common], help=helptext)
+        q.add_argument("paths", nargs="+", metavar="PATH")
+        q.add_argument("--manifest", help=f"{name}.csv with metadata")
+    q = what.add_parser("messaging", parents=[common], help="messaging.yaml")
+    q.add_argument("file")
+
+    sub.add_parser("calls", parents=[common], help="list ingested calls")
+    p = sub.add_parser("transcript", parents=[common], help="show one call's turns")
+    p.add_argument("call_id")
+    sub.add_parser("assets", parents=[common], help="list ingested content assets")
+
+    for name, helptext in (("ui", "serve the Gradio app on the workspace"),
+                           ("demo", "build (or reuse) the demo workspace and serve the app")):
+        p = sub.add_parser(name, parents=[common], help=helptext)
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=7860)
+        p.add_argument("--auth", help="user:password, required to serve off loopback")
+        if name == "demo":
+            p.add_argument("--build-only", action="store_true", help="build, do not serve")
+
+    from ui.commands import register_all
+
+    register_all(sub, common)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``callmine`` command."""
+    offline_environment()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING - 10 * min(args.verbose, 2),
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("httpx", "chromadb", "faster_whisper", "sentence_transformers"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.WARNING - 10 * (args.verbose - 1)))
+    try:
+        overrides = {"workspace": Path(args.workspace)} if args.workspace else {}
+        settings = Settings(**overrides)
+    except Exception as exc:  # pydantic ValidationError: a bad CALLMINE_* value
+        print(f"callmine: bad setting: {exc}", file=sys.stderr)
+        return 2
+    try:
+        handler = getattr(args, "handler", None) or _COMMANDS[args.command]
+        return handler(args, settings)
+    except CallmineError as exc:
+        print(f"callmine: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("callmine: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.verbose:
+            raise
+        print(f"callmine: internal error: {type(exc).__name__}: {exc} "
+              "(run with -v for the traceback and report it)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Builds (or reuses) the bundled demo workspace from the sample data the project ships."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from ingest.errors import WorkspaceError
+from ingest.pipeline import CallIngestor, ContentIngestor, ingest_messaging
+from ingest.settings import Settings
+from ingest.store import Workspace
+
+log = logging.getLogger(__name__)
+
+BUNDLED_DEMO = Path(__file__).resolve().parents[1] / "demo"
+
+
+def demo_dir(settings: Settings) -> Path:
+    folder = settings.demo_dir or BUNDLED_DEMO
+    if not (folder / "messaging.yaml").is_file():
+        raise WorkspaceError(f"No demo data at {folder} (expected messaging.yaml, calls/, content/).")
+    return folder
+
+
+def build_demo(settings: Settings, progress: bool = True) -> Workspace:
+    """Ingest the demo messaging, calls and content, then run the analyses.
+
+    Re-running is cheap: every ingest is idempotent, so an existing demo workspace is reused.
+    """
+    folder = demo_dir(settings)
+    ws = Workspace.from_settings(settings)
+    ingest_messaging(ws, folder / "messaging.yaml")
+    calls = CallIngestor(ws, settings).run([folder / "calls"], folder / "calls" / "calls.csv",
+                                           progress=progress)
+    content = ContentIngestor(ws).run([folder / "content"], folder / "content" / "content.csv",
+                                      progress=progress)
+    for batch in (calls, content):
+        for failed in batch.failed:
+            log.warning("demo: %s", failed.message)
+    try:
+        from insights.analysis import Analyzer
+    except ImportError:
+        return ws
+    Analyzer(ws, settings).run(progress=progress)
+    return ws

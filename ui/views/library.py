@@ -1,0 +1,228 @@
+"""Calls and library view: upload calls and content, the call list, and a transcript viewer.
+
+Ingestion runs in the queue with a progress bar and a result per file; after new calls the
+insights analysis runs, so objections and themes stay current.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ingest.records import BatchResult, FileResult, Turn
+from ingest.settings import Settings
+from ingest.store import Workspace
+from insights.records import Objection
+from ui.views.errors import require, shows_errors
+from ui.views.text import clock, html_text
+
+CALL_HEADERS = ["call", "date", "rep", "account", "stage", "outcome", "segment", "kind"]
+ASSET_HEADERS = ["asset", "title", "type", "public", "published"]
+TRANSCRIPT_HEADERS = ["turn", "time", "speaker", "side", "text"]
+RESULT_HEADERS = ["file", "status", "id", "message"]
+
+CALL_TYPES = [".wav", ".mp3", ".m4a", ".flac", ".ogg", ".opus", ".webm", ".mp4",
+              ".vtt", ".srt", ".json", ".txt"]
+CONTENT_TYPES = [".md", ".html", ".htm", ".pdf", ".docx", ".pptx", ".txt"]
+
+
+def call_rows(workspace: Workspace) -> list[list]:
+    """One row per stored call: id, date and the manifest fields."""
+    return [
+        [c.call_id, str(c.meta.date or ""), c.meta.rep or "", c.meta.account or "",
+         c.meta.stage or "", c.meta.outcome or "", c.meta.segment or "", c.kind]
+        for c in workspace.calls()
+    ]
+
+
+def asset_rows(workspace: Workspace) -> list[list]:
+    """One row per stored content asset."""
+    return [[a.asset_id, a.title or "", a.type, "yes" if a.public else "no",
+             str(a.published or "")] for a in workspace.assets()]
+
+
+def transcript_rows(workspace: Workspace, call_id: str) -> list[list]:
+    """The call's turns as table rows (turn, time, speaker, side, text)."""
+    if not call_id:
+        return []
+    return [[t.index, clock(t.start), t.speaker, t.side, t.text]
+            for t in workspace.call(call_id).turns]
+
+
+def result_rows(batch: BatchResult) -> list[list]:
+    """One row per ingested file: its name, status, record id and message."""
+    return [[Path(r.path).name, r.status, r.record_id or "", r.message] for r in batch.results]
+
+
+def batch_summary(batch: BatchResult) -> str:
+    """'2 stored, 1 failed' for a batch."""
+    counts: dict[str, int] = {}
+    for r in batch.results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing ingested"
+
+
+def transcript_html(turns: Sequence[Turn], objections: Sequence[Objection]) -> str:
+    """The transcript as escaped HTML: one block per turn, objection spans marked."""
+    by_turn: dict[int, list[Objection]] = {}
+    for o in objections:
+        by_turn.setdefault(o.turn, []).append(o)
+    blocks = []
+    for t in turns:
+        body = _marked(t.text, by_turn.get(t.index, []))
+        blocks.append(
+            f'<div class="cm-turn cm-{html_text(t.side)}" id="turn-{t.index}">'
+            f'<span class="cm-who">{html_text(clock(t.start))} {html_text(t.speaker)}</span>'
+            f'<span class="cm-said">{body}</span></div>'
+        )
+    if not blocks:
+        return '<p class="cm-empty">Choose a call to read its transcript.</p>'
+    return '<div class="cm-transcript">' + "".join(blocks) + "</div>"
+
+
+def _marked(text: str, objections: Sequence[Objection]) -> str:
+    """Escaped ``text`` with each objection's verbatim span wrapped in ``<mark>``."""
+    spans = []
+    for o in objections:
+        at = text.find(o.text) if o.text else -1
+        spans.append((at, at + len(o.text), o) if at >= 0 else (0, len(text), o))
+    out, pos = [], 0
+    for start, end, o in sorted(spans, key=lambda s: s[0]):
+        if start < pos:
+            continue
+        out.append(html_text(text[pos:start]))
+        out.append(f'<mark title="{html_text(o.category)} objection">{html_text(text[start:end])}'
+                   f'<sup>{html_text(o.category)}</sup></mark>')
+        pos = end
+    out.append(html_text(text[pos:]))
+    return "".join(out)
+
+
+def _paths(files: Sequence[str] | str | None) -> list[Path]:
+    if not files:
+        return []
+    return [Path(f) for f in ([files] if isinstance(files, str) else files)]
+
+
+def _check_batch(batch: BatchResult, what: str) -> None:
+    """Every file failed: tell the user why, as an error."""
+    require(batch.results, f"No {what} files found in the upload.")
+    if len(batch.failed) == len(batch.results):
+        import gradio as gr
+
+        raise gr.Error("Nothing was ingested. " + " ".join(r.message for r in batch.failed),
+                       print_exception=False)
+
+
+def build(workspace: Workspace, settings: Settings) -> None:
+    """The Calls and library tab."""
+    import gradio as gr
+
+    from ingest.pipeline import CallIngestor, ContentIngestor, ingest_messaging
+    from insights import load_objections
+    from insights.analysis import Analyzer
+
+    calls_ingestor = CallIngestor(workspace, settings)
+    content_ingestor = ContentIngestor(workspace)
+
+    def stats_md() -> str:
+        s = workspace.stats()
+        return (f"**{s['calls']}** calls · **{s['turns']}** turns · **{s['assets']}** assets · "
+                f"**{s['chunks']}** passages")
+
+    def call_choices() -> list[str]:
+        return [c.call_id for c in workspace.calls()]
+
+    def refreshed():
+        return (stats_md(), call_rows(workspace), asset_rows(workspace),
+                gr.Dropdown(choices=call_choices()))
+
+    stats = gr.Markdown(stats_md())
+    with gr.Accordion("Add calls, content or messaging", open=False):
+        with gr.Row():
+            with gr.Column():
+                call_files = gr.File(file_count="multiple", file_types=CALL_TYPES,
+                                     label="Calls: audio or transcripts")
+                call_manifest = gr.File(file_types=[".csv"], label="Manifest (calls.csv, optional)")
+                ingest_calls_btn = gr.Button("Ingest calls", variant="primary")
+            with gr.Column():
+                content_files = gr.File(file_count="multiple", file_types=CONTENT_TYPES,
+                                        label="Content: documents, decks, pages")
+                content_manifest = gr.File(file_types=[".csv"],
+                                           label="Manifest (content.csv, optional)")
+                ingest_content_btn = gr.Button("Ingest content", variant="primary")
+            with gr.Column():
+                messaging_file = gr.File(file_types=[".yaml", ".yml"], label="messaging.yaml")
+                ingest_messaging_btn = gr.Button("Ingest messaging")
+        summary = gr.Markdown()
+        results = gr.Dataframe(headers=RESULT_HEADERS, interactive=False, wrap=True,
+                               label="Result per file")
+
+    calls = gr.Dataframe(value=call_rows(workspace), headers=CALL_HEADERS, interactive=False,
+                         label="Calls", max_height=320)
+    call_id = gr.Dropdown(choices=call_choices(), label="Transcript of", filterable=True)
+    transcript_view = gr.HTML(transcript_html([], []), elem_classes="cm-transcript-box")
+    with gr.Accordion("Transcript as a table", open=False):
+        transcript = gr.Dataframe(headers=TRANSCRIPT_HEADERS, interactive=False, wrap=True,
+                                  label="Transcript")
+    assets = gr.Dataframe(value=asset_rows(workspace), headers=ASSET_HEADERS, interactive=False,
+                          label="Content library", max_height=320)
+    refresh = gr.Button("Refresh")
+
+    @shows_errors
+    def show_transcript(cid: str | None):
+        if not cid:
+            return transcript_html([], []), []
+        call = workspace.call(cid)
+        return (transcript_html(call.turns, load_objections(workspace, call_id=cid)),
+                transcript_rows(workspace, cid))
+
+    @shows_errors
+    def ingest_calls(files, manifest, progress=gr.Progress()):
+        paths = _paths(files)
+        require(paths, "Choose one or more call files (audio or .vtt/.srt/.json/.txt "
+                       "transcripts) to ingest.")
+        progress(0, desc="Ingesting calls")
+
+        def on_file(i: int, n: int, result: FileResult) -> None:
+            progress((i, n), desc=f"{Path(result.path).name}: {result.status}")
+
+        batch = calls_ingestor.run(paths, Path(manifest) if manifest else None, on_file=on_file)
+        _check_batch(batch, "call")
+        if any(r.status in ("stored", "replaced") for r in batch.results):
+            progress(1.0, desc="Finding objections and themes")
+            Analyzer(workspace, settings).run()
+        return (f"Calls: {batch_summary(batch)}", result_rows(batch), *refreshed())
+
+    @shows_errors
+    def ingest_content(files, manifest, progress=gr.Progress()):
+        paths = _paths(files)
+        require(paths, "Choose one or more documents (.md .html .pdf .docx .pptx .txt) to ingest.")
+        progress(0, desc="Ingesting content")
+
+        def on_file(i: int, n: int, result: FileResult) -> None:
+            progress((i, n), desc=f"{Path(result.path).name}: {result.status}")
+
+        batch = content_ingestor.run(paths, Path(manifest) if manifest else None,
+                                     on_file=on_file)
+        _check_batch(batch, "content")
+        return (f"Content: {batch_summary(batch)}", result_rows(batch), *refreshed())
+
+    @shows_errors
+    def ingest_messaging_file(file):
+        require(file, "Choose a messaging.yaml file to ingest.")
+        r = ingest_messaging(workspace, Path(file))
+        return f"Messaging: {r.status} ({r.message})", [[Path(file).name, r.status, "messaging",
+                                                         r.message]]
+
+    outputs = [summary, results, stats, calls, assets, call_id]
+    ingest_calls_btn.click(ingest_calls, [call_files, call_manifest], outputs,
+                           api_name="ingest_calls", concurrency_id="ingest", concurrency_limit=1)
+    ingest_content_btn.click(ingest_content, [content_files, content_manifest], outputs,
+                             api_name="ingest_content", concurrency_id="ingest",
+                             concurrency_limit=1)
+    ingest_messaging_btn.click(ingest_messaging_file, messaging_file, [summary, results],
+                               api_name="ingest_messaging", concurrency_id="ingest",
+                               concurrency_limit=1)
+    call_id.change(show_transcript, call_id, [transcript_view, transcript], api_name="transcript")
+    refresh.click(refreshed, None, [stats, calls, assets, call_id], api_name="library")
