@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -117,11 +116,14 @@ def _words(text: str) -> int:
 class Chunker:
     """Splits a document into passages that stand on their own.
 
-    Passages follow the document's structure: a passage never spans two pages or two
-    different headings, except that tiny adjacent sections under one parent heading (and tiny
-    consecutive slides) are merged, each keeping its own heading as a line of the text. Long
-    sections are split at paragraph, then line, then sentence boundaries into passages of
-    similar size.
+    Passages follow the document's structure: a passage never spans two pages, and holds one
+    section's text, except that sections shorter than ``min_words`` are merged with adjacent
+    ones under the same parent heading (a parent's intro with its subsections, siblings, or
+    consecutive slides), up to ``max_words``. A merged passage's ``heading_path`` is the common
+    parent's; each merged section keeps its own headings below it as a line of the text, and
+    its ``slide`` is the first slide's. Sections longer than ``max_words`` are split at
+    paragraph, then line, then sentence boundaries into passages of similar size, about
+    ``target_words`` each.
 
     Args:
         target_words: The size a long section is split towards.
@@ -153,7 +155,8 @@ class Chunker:
             The passages in document order, text plain, heading path/page/slide in fields.
         """
         pieces = [Section(text, sec.heading_path, sec.page, sec.slide)
-                  for sec in document.sections if sec.text.strip() for text in self._split(sec.text)]
+                  for sec in document.sections if sec.text.strip()
+                  for text in self._split(sec.text)]
         chunks: list[Chunk] = []
         for group in self._groups(pieces):
             common = _common_prefix([s.heading_path for s in group])
@@ -221,7 +224,7 @@ def _common_prefix(paths: list[list[str]]) -> list[str]:
 
 
 def _compatible(group: list[Section], sec: Section) -> bool:
-    """Whether ``sec`` may join ``group``: same page, the next slide, or under the same parent.
+    """Whether ``sec`` may join ``group``: same page, a slide after a slide, or same parent.
 
     Under the same parent means below the group's common heading path, or (for a group of one)
     a sibling of its section: the merged passage carries the common path, and each section's
@@ -231,7 +234,7 @@ def _compatible(group: list[Section], sec: Section) -> bool:
     if last.page != sec.page:
         return False
     if last.slide is not None or sec.slide is not None:
-        return last.slide is not None and sec.slide is not None and sec.slide - last.slide <= 1
+        return last.slide is not None and sec.slide is not None  # slides without text skipped
     base = _common_prefix([s.heading_path for s in group])
     if sec.heading_path[:len(base)] == base:
         return True

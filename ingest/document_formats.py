@@ -311,7 +311,7 @@ def _clean_pdf_text(text: str) -> str:
         if not lines:
             continue
         out = lines[0]
-        for prev, line in zip(lines, lines[1:]):
+        for prev, line in zip(lines, lines[1:], strict=False):
             hard = prev.endswith((".", "!", "?", ":")) or len(prev) < 40 or _TXT_ITEM.match(line)
             out += ("\n" if hard else " ") + line
         paragraphs.append(out)
@@ -349,12 +349,13 @@ def read_pdf(path: Path) -> _Result:
     if count > MAX_PDF_PAGES:
         log.warning("%s: %d pages; only the first %d are read", name, count, MAX_PDF_PAGES)
     sections: list[Section] = []
-    total = 0
+    total = failed = 0
     for number in range(1, min(count, MAX_PDF_PAGES) + 1):
         try:
             raw = pages[number - 1].extract_text() or ""
         except Exception:
             log.warning("%s: page %d could not be read; skipped", name, number, exc_info=True)
+            failed += 1
             continue
         text = _clean_pdf_text(raw)
         if text:
@@ -364,6 +365,10 @@ def read_pdf(path: Path) -> _Result:
             log.warning("%s: over %d characters; pages after %d are left out",
                         name, MAX_PDF_CHARS, number)
             break
+    if not sections and failed:
+        raise CorruptFileError(
+            f"{name}: no page of the PDF could be read ({failed} failed). Export or download it "
+            "again.")
     if not sections:
         raise CorruptFileError(
             f"{name}: the PDF has no text layer (scanned or image-only?); run OCR first (e.g. "

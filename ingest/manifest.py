@@ -17,7 +17,7 @@ import dataclasses
 import io
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Generic, TypeVar
@@ -43,9 +43,10 @@ class _Manifest(Generic[M]):
 
     def __init__(self, path: Path, rows: dict[str, M]) -> None:
         self.path = Path(path)
-        self.rows = rows
+        self.rows: dict[str, M] = rows
         self._folder = self.path.resolve().parent
-        self._by_path = {(self._folder / key).resolve(): meta for key, meta in rows.items()}
+        self._by_path: dict[Path, M] = {
+            (self._folder / key).resolve(): meta for key, meta in rows.items()}
         self._by_name: dict[str, list[M]] = {}
         for key, meta in rows.items():
             self._by_name.setdefault(PurePosixPath(key).name, []).append(meta)
@@ -126,7 +127,7 @@ def read_content_manifest(path: Path) -> ContentManifest:
 class _Row:
     """One data row's cells with validating accessors that name the row in errors."""
 
-    def __init__(self, manifest: str, number: int, cells: dict[str, str | None]) -> None:
+    def __init__(self, manifest: str, number: int, cells: Mapping[str, str]) -> None:
         self.manifest = manifest
         self.number = number
         self.cells = cells
@@ -181,7 +182,8 @@ def _call_meta(row: _Row, record_id: str) -> CallMeta:
 
 def _asset_meta(row: _Row, record_id: str) -> AssetMeta:
     return AssetMeta(
-        asset_id=record_id, title=row.text("title"), type=row.choice("type", ASSET_TYPES) or "other",
+        asset_id=record_id, title=row.text("title"),
+        type=row.choice("type", ASSET_TYPES) or "other",
         url=row.text("url"), audience=row.text("audience"), stage=row.text("stage"),
         public=bool(row.flag("public")), published=row.date("published"),
     )
@@ -226,7 +228,8 @@ def _read(path: Path, columns: tuple[str, ...], id_column: str,
                 raise ManifestError(
                     f"{name}: row {number}: {len(cells)} cells but the header has "
                     f"{len(header)} columns. Quote values that hold a '{delimiter}'.")
-            values = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
+            values = {h: cells[i].strip() if i < len(cells) else ""
+                      for i, h in enumerate(header)}
             row = _Row(name, number, values)
             file = _normalise_file(values["file"])
             if not file:

@@ -6,7 +6,9 @@ Example file::
     products: [{name: Acme Flow, aliases: [AcmeFlow]}]
     category: "revenue enablement platform"
     talk_tracks:
-      - {id: roi, name: "Payback in six months", statement: "Customers recover the cost within six months."}
+      - id: roi
+        name: "Payback in six months"
+        statement: "Customers recover the cost within six months."
     facts:
       - {id: uptime, claim: "Acme Flow has a 99.99% uptime SLA."}
 
@@ -17,6 +19,7 @@ Unknown keys are ignored. :func:`load_messaging` reports a bad field by its path
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -106,7 +109,8 @@ class Messaging(BaseModel):
             ['Acme', 'ACME', 'Flow']
         """
         names: list[str] = []
-        for entity in [self.company, *self.products]:
+        entities: list[Company | Product] = [self.company, *self.products]
+        for entity in entities:
             for name in [entity.name, *entity.aliases]:
                 if name not in names:
                     names.append(name)
@@ -156,14 +160,15 @@ def load_messaging(path: Path) -> Messaging:
         problems = [_describe(err) for err in exc.errors()]
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
         raise MessagingError(f"{name}: {'; '.join(problems[:3])}{more}.") from None
-    for field, items in (("talk_tracks", messaging.talk_tracks), ("facts", messaging.facts)):
+    for field, ids in (("talk_tracks", [t.id for t in messaging.talk_tracks]),
+                       ("facts", [f.id for f in messaging.facts])):
         seen: dict[str, int] = {}
-        for i, item in enumerate(items):
-            if item.id in seen:
+        for i, item_id in enumerate(ids):
+            if item_id in seen:
                 raise MessagingError(
-                    f"{name}: {field}[{i}].id: '{item.id}' is used twice (also {field}"
-                    f"[{seen[item.id]}].id); give each its own id.")
-            seen[item.id] = i
+                    f"{name}: {field}[{i}].id: '{item_id}' is used twice (also {field}"
+                    f"[{seen[item_id]}].id); give each its own id.")
+            seen[item_id] = i
     return messaging
 
 
@@ -200,7 +205,7 @@ _EXPECTED = {
 }
 
 
-def _describe(err: dict[str, Any]) -> str:
+def _describe(err: Mapping[str, Any]) -> str:
     where = _loc(tuple(err.get("loc", ())))
     kind = err.get("type", "")
     if kind == "missing":

@@ -121,8 +121,8 @@ class Workspace:
         self._local = threading.local()
         self._write_lock = threading.RLock()
         self._passages = None
-        with self.transaction() as db:
-            db.executescript(_SCHEMA)
+        with self._write_lock:
+            self.db.executescript(_SCHEMA)
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Workspace:
@@ -142,7 +142,8 @@ class Workspace:
         """This thread's SQLite connection (WAL mode, foreign keys on)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.root / "callmine.db", timeout=30)
+            # autocommit mode: transactions are explicit (see transaction())
+            conn = sqlite3.connect(self.root / "callmine.db", timeout=30, isolation_level=None)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA foreign_keys=ON")
@@ -155,13 +156,13 @@ class Workspace:
         """A write transaction: committed on success, rolled back on any exception."""
         with self._write_lock:
             db = self.db
+            db.execute("BEGIN IMMEDIATE")
             try:
-                db.execute("BEGIN IMMEDIATE")
                 yield db
-                db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+            db.execute("COMMIT")
 
     @property
     def chroma(self) -> chromadb.ClientAPI:

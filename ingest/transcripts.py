@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import CorruptFileError, UnsupportedFileError
-from ingest.records import REP_LABELS, Segment, Transcript, Turn, Word
+from ingest.records import REP_LABELS, Segment, Side, Transcript, Turn, Word
 from ingest.textfile import read_text
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,12 @@ _BRACKET_PREFIX = re.compile(r"^\[(?P<name>[^\]\d][^\]]{0,48})\]\s*(?P<text>.*)$
 _TXT_STAMP = re.compile(r"^\[(?P<b>(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?)\]\s*(?P<rest>.*)$")
 _TXT_BARE_STAMP = re.compile(r"^(?P<b>\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3})?)\s+(?P<rest>.*)$")
 _MAX_NAME_WORDS = 5
+_NOT_IN_NAMES = frozenset(
+    "a an the is are was were be been so and but or if then we i you it this that these those "
+    "what which who here there my our your their do does did have has can will would should "
+    "not let let's".split()
+)
+"""Words that mark ``text: more`` as a sentence rather than ``Speaker: text``."""
 
 
 def read_transcript(path: Path) -> Transcript:
@@ -122,7 +128,7 @@ def build_turns(
             last.words.extend(seg.words)
             continue
         key = _key(speaker)
-        side = "rep" if key in rep_names or key in REP_LABELS else "buyer"
+        side: Side = "rep" if key in rep_names or key in REP_LABELS else "buyer"
         turns.append(Turn(index=len(turns), speaker=speaker, side=side, text=text,
                           start=seg.start, end=seg.end, words=list(seg.words)))
     return turns
@@ -160,7 +166,9 @@ def _clean(text: str) -> str:
 
 def _is_name(name: str) -> bool:
     words = name.split()
-    return 0 < len(words) <= _MAX_NAME_WORDS and not name.lower().startswith(("http", "www"))
+    return (0 < len(words) <= _MAX_NAME_WORDS
+            and not name.lower().startswith(("http", "www"))
+            and not any(w.lower().strip("'’") in _NOT_IN_NAMES for w in words))
 
 
 def split_speaker(text: str) -> tuple[str | None, str]:
@@ -454,7 +462,7 @@ def _parse_txt(text: str, name: str) -> Transcript:
             "timestamp such as '[00:01:05]'.")
     if skipped:
         log.warning("%s: skipped %d line(s) before the first 'Speaker: text' line", name, skipped)
-    for seg, nxt in zip(segments, segments[1:]):
+    for seg, nxt in zip(segments, segments[1:], strict=False):
         if seg.start is not None and nxt.start is not None and nxt.start >= seg.start:
             seg.end = nxt.start
     return Transcript(source=name, segments=segments)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ingest.errors import CorruptFileError, InputError, UnsupportedFileError
 from ingest.records import Segment, Word
@@ -141,6 +143,8 @@ def test_utf16_with_bom_is_accepted(tmp_path):
     ("[Alex Kim] ok then", ("Alex Kim", "ok then")),
     ("Speaker 1: yes", ("Speaker 1", "yes")),
     ("So what we need most here is: speed", (None, "So what we need most here is: speed")),
+    ("The deal is: we wait", (None, "The deal is: we wait")),
+    ("VP of Finance: agreed", ("VP of Finance", "agreed")),
     ("see https://vantora.example", (None, "see https://vantora.example")),
     ("10:30 works for me", (None, "10:30 works for me")),
 ])
@@ -158,8 +162,9 @@ def test_parse_timestamp(value, seconds):
 
 
 def test_unknown_extension():
-    with pytest.raises(UnsupportedFileError, match=r"^Expected a WAV/MP3/M4A/FLAC/OGG/OPUS/WEBM/"
-                       r"MP4 audio file or a \.vtt/\.srt/\.json/\.txt transcript, got 'x\.xlsx'\.$"):
+    with pytest.raises(UnsupportedFileError, match=r"^Expected a WAV/MP3/M4A/FLAC/OGG/OPUS/"
+                       r"WEBM/MP4 audio file or a \.vtt/\.srt/\.json/\.txt transcript, "
+                       r"got 'x\.xlsx'\.$"):
         read_transcript(Path("x.xlsx"))
 
 
@@ -220,7 +225,8 @@ def test_srt_malformed_timing_and_stray_text(tmp_path):
                                    "00:00:03,000 -> 00:00:04,000 --> 5\nBob: x\n")
     with pytest.raises(CorruptFileError, match=r"^b\.srt: line 6: malformed cue timing"):
         read_transcript(bad)
-    stray = write(tmp_path, "s.srt", "Transcript of the call\n1\n00:00:01,000 --> 00:00:02,000\nA: b")
+    stray = write(tmp_path, "s.srt",
+                  "Transcript of the call\n1\n00:00:01,000 --> 00:00:02,000\nA: b")
     with pytest.raises(CorruptFileError, match=r"^s\.srt: line 1: expected a cue number, found "
                        r"'Transcript of the call'"):
         read_transcript(stray)
@@ -239,7 +245,8 @@ def test_json_that_does_not_parse(tmp_path):
 @pytest.mark.parametrize(("content", "message"), [
     ('{"results": []}', r"j\.json: expected a list of segments, or an object with a 'segments' or "
                         r"'utterances' list; found an object with keys 'results'\."),
-    ('{"segments": {"a": 1}}', r"j\.json: 'segments' must be a list of segments, found an object\."),
+    ('{"segments": {"a": 1}}',
+     r"j\.json: 'segments' must be a list of segments, found an object\."),
     ('"hello"', r"j\.json: expected a list of segments, or an object with a 'segments' list; "
                 r"found text\."),
     ('[{"speaker": "A", "text": "hi"}, "oops"]',
@@ -310,7 +317,8 @@ def test_turns_keep_file_order_when_some_lack_a_start():
 
 def test_audio_channels_interleave_by_start_then_merge():
     segments = [seg("channel-0", "a", 0, 1), seg("channel-0", "c", 4, 5),
-                seg("channel-1", "b", 2, 3), seg("channel-1", "d", 6, 7), seg("channel-1", "e", 8, 9)]
+                seg("channel-1", "b", 2, 3), seg("channel-1", "d", 6, 7),
+                seg("channel-1", "e", 8, 9)]
     turns = build_turns(segments, rep_speakers=["channel-0"])
     assert [(t.speaker, t.side, t.text) for t in turns] == [
         ("channel-0", "rep", "a"), ("channel-1", "buyer", "b"), ("channel-0", "rep", "c"),
@@ -345,3 +353,25 @@ def test_file_to_turns_end_to_end():
         (3, "Unknown", "buyer")]
     assert turns[1].text == "Honestly the price is too high for R&D this year. And we use SAP."
     assert (turns[1].start, turns[1].end) == (5.0, 9.0)
+
+
+# -- robustness -------------------------------------------------------------------------------
+
+_PIECES = ["WEBVTT\n\n", "00:00:01.000 --> 00:00:02.000\n", "1\n", "00:00:01,000 --> x\n",
+           "<v Ann>", "</v>", "Dana: ", "[00:01] ", "[Bob] ", "hello ", "\n", "\n\n", "-->",
+           '{"segments": [', '{"speaker": 1, "text": "x"}', "]}", "[", "<b>", "&amp;", ":"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=30).map("".join),
+       st.sampled_from(TRANSCRIPT_EXTENSIONS))
+def test_any_text_reads_or_fails_with_a_clear_error(tmp_path_factory, text, ext):
+    path = tmp_path_factory.mktemp("fuzz") / f"t{ext}"
+    path.write_text(text, encoding="utf-8")
+    try:
+        turns = build_turns(read_transcript(path).segments)
+    except CorruptFileError as exc:
+        assert str(exc).startswith(f"t{ext}: ")
+    else:
+        assert turns and [t.index for t in turns] == list(range(len(turns)))
+        assert all(t.text.strip() and "<" not in t.speaker for t in turns)
