@@ -137,6 +137,7 @@ class CallIngestor:
         self.settings = settings
         self._transcriber = transcriber
         self.redactor = Redactor() if settings.redact else None
+        self._futures: dict = {}
 
     @property
     def transcriber(self):
@@ -157,8 +158,30 @@ class CallIngestor:
         table = read_call_manifest(manifest) if manifest else None
         files = expand_paths(paths, CALL_EXTENSIONS)
         batch = _Batch("calls", self.workspace, progress, on_file)
+        s = self.settings
+        if (s.workers > 1 or s.dask_scheduler) and len(files) > 1:
+            from ingest.parallel import TranscriptionPool
+
+            todo = [p for p in files if self._needs_transcription(p, table)]
+            with TranscriptionPool(s, s.workers, s.dask_scheduler) as pool:
+                self._futures = pool.submit_all(todo)
+                try:
+                    return batch.run(files, lambda p: self.ingest_file(
+                        p, table.lookup(p) if table else None, progress=False))
+                finally:
+                    self._futures = {}
         return batch.run(files, lambda p: self.ingest_file(p, table.lookup(p) if table else None,
                                                            progress))
+
+    def _needs_transcription(self, path: Path, table) -> bool:
+        if path.suffix.lower() not in AUDIO_EXTENSIONS or not path.is_file():
+            return False
+        if path.stat().st_size == 0:
+            return False
+        meta = (table.lookup(path) if table else None) or CallMeta(call_id=path.stem)
+        digest = file_hash(path)
+        return self.workspace.call_hash(meta.call_id) != digest and \
+            self.workspace.call_with_hash(digest) is None
 
     def ingest_file(self, path: Path, meta: CallMeta | None = None,
                     progress: bool = False) -> FileResult:
@@ -181,7 +204,9 @@ class CallIngestor:
             raise CorruptFileError(f"{path.name}: no speech found in the call.")
         call = Call(meta=meta, source=str(path), content_hash=digest, kind=kind, turns=turns,
                     duration=duration, language=language)
-        kept = self.workspace.keep_copy(path, digest)
+        # a redacting workspace keeps no raw copy of a transcript (it holds what was removed)
+        keep = not (self.redactor and kind == "transcript")
+        kept = self.workspace.keep_copy(path, digest) if keep else None
         status = self.workspace.save_call(call, file=kept)
         return FileResult(str(path), status, meta.call_id, f"{len(turns)} turns")
 
@@ -190,7 +215,8 @@ class CallIngestor:
             t = read_transcript(path)
             last = max((s.end or s.start or 0.0 for s in t.segments), default=None)
             return t.segments, "transcript", t.duration or last, t.language, ()
-        t = self.transcriber.run(path, progress=progress)
+        future = self._futures.get(path)
+        t = future.result() if future is not None else self.transcriber.run(path, progress=progress)
         rep_speakers: tuple[str, ...] = ()
         speakers = {s.speaker for s in t.segments}
         channel = self.settings.rep_channel

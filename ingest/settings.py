@@ -48,6 +48,11 @@ class Settings(BaseSettings):
         None, description="Speaker names for channel 0 and 1, e.g. ['Rep', 'Buyer']."
     )
 
+    workers: int = Field(1, ge=1, description="Processes transcribing calls in parallel.")
+    dask_scheduler: str | None = Field(
+        None, description="tcp://host:8786 of a Dask scheduler to transcribe on, or 'local'."
+    )
+
     # Embeddings and vector store
     embedding_model: Path | None = Field(
         None, description="sentence-transformers model folder; default: the bundled MiniLM."

@@ -129,6 +129,10 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         raise InputError(f"{manifest}: no such manifest file. Give the path of a CSV file.")
     progress = not args.quiet
     if args.what == "calls":
+        if args.workers is not None:
+            if args.workers < 1:
+                raise InputError(f"--workers must be 1 or more, got {args.workers}.")
+            settings = settings.model_copy(update={"workers": args.workers})
         batch = CallIngestor(ws, settings).run(paths, manifest, progress=progress)
         _after_calls(ws, settings, batch, progress)
     else:
@@ -250,6 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
         q = what.add_parser(name, parents=[common], help=helptext)
         q.add_argument("paths", nargs="+", metavar="PATH")
         q.add_argument("--manifest", help=f"{name}.csv with metadata")
+        if name == "calls":
+            q.add_argument("--workers", type=int, help="processes transcribing in parallel")
     q = what.add_parser("messaging", parents=[common], help="messaging.yaml")
     q.add_argument("file")
 

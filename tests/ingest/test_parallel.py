@@ -1,0 +1,30 @@
+"""Parallel transcription: local worker processes give the same calls as one process."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import CallIngestor
+
+AUDIO = Path(__file__).resolve().parents[1] / "data" / "audio"
+
+pytestmark = pytest.mark.slow
+
+
+def test_workers_store_the_same_calls_as_sequential(workspace, settings, tmp_path):
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    shutil.copy(AUDIO / "stereo.mp3", calls / "call-1.mp3")
+    shutil.copy(AUDIO / "mono.ogg", calls / "call-2.ogg")
+    (calls / "broken.mp3").write_bytes(b"not audio at all" * 100)
+    parallel = settings.model_copy(update={"workers": 2})
+    batch = CallIngestor(workspace, parallel).run([calls])
+    status = {Path(r.path).name: r.status for r in batch.results}
+    assert status == {"broken.mp3": "failed", "call-1.mp3": "stored", "call-2.ogg": "stored"}
+    stereo = workspace.call("call-1")
+    assert [(t.speaker, t.side) for t in stereo.turns] == [
+        ("channel-0", "rep"), ("channel-1", "buyer"), ("channel-0", "rep")]
+    assert CallIngestor(workspace, parallel).run([calls]).results[1].status == "unchanged"

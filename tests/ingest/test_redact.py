@@ -1,0 +1,42 @@
+"""Optional redaction of personal data before anything is stored or embedded."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.pipeline import CallIngestor
+from ingest.records import Segment, Word
+from ingest.redact import Redactor
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("mail jo.smith@acme.co.uk today", "mail [EMAIL] today"),
+    ("call me on +1 415-555-0100 or (303) 555 0199", "call me on [PHONE] or [PHONE]"),
+    ("card 4111 1111 1111 1111, exp 12/28", "card [CARD], exp 12/28"),
+    ("we have 1,200 customers since 2017 and 99.9% uptime at $1,500/month",
+     "we have 1,200 customers since 2017 and 99.9% uptime at $1,500/month"),
+])
+def test_redactor(text, expected):
+    assert Redactor().text(text) == expected
+
+
+def test_segment_words_of_redacted_spans_are_dropped():
+    seg = Segment("Buyer", "write to jo@acme.com", 0.0, 2.0,
+                  [Word(0.0, 0.5, "write"), Word(0.5, 0.8, "to"), Word(0.8, 2.0, "jo@acme.com")])
+    out = Redactor().segment(seg)
+    assert out.text == "write to [EMAIL]"
+    assert [w.text for w in out.words] == ["write", "to"]
+
+
+@pytest.mark.slow
+def test_redaction_applies_before_storing(workspace, settings, tmp_path):
+    (tmp_path / "c.txt").write_text("Rep: What's the best email?\nBuyer: It's ana@globex.com, "
+                                    "or call 415-555-0100.\n")
+    redacting = settings.model_copy(update={"redact": True})
+    CallIngestor(workspace, redacting).run([tmp_path / "c.txt"])
+    stored = " ".join(t.text for t in workspace.call("c").turns)
+    assert "ana@globex.com" not in stored and "415-555-0100" not in stored
+    assert "[EMAIL]" in stored and "[PHONE]" in stored
+    assert workspace.call_file("c") is None  # no raw copy of the transcript is kept
+    assert not any("ana@globex.com" in p.read_text(errors="ignore")
+                   for p in (workspace.root / "files").iterdir())
