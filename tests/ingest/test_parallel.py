@@ -28,3 +28,17 @@ def test_workers_store_the_same_calls_as_sequential(workspace, settings, tmp_pat
     assert [(t.speaker, t.side) for t in stereo.turns] == [
         ("channel-0", "rep"), ("channel-1", "buyer"), ("channel-0", "rep")]
     assert CallIngestor(workspace, parallel).run([calls]).results[1].status == "unchanged"
+
+
+def test_the_same_function_runs_on_a_dask_cluster(workspace, settings, tmp_path):
+    """A LocalCluster stands in for a real one: same scheduler protocol, same workers."""
+    pytest.importorskip("distributed")
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    shutil.copy(AUDIO / "stereo.mp3", calls / "d-1.mp3")
+    shutil.copy(AUDIO / "mono.ogg", calls / "d-2.ogg")
+    on_dask = settings.model_copy(update={"dask_scheduler": "local", "workers": 1})
+    batch = CallIngestor(workspace, on_dask).run([calls])
+    assert [r.status for r in batch.results] == ["stored", "stored"]
+    assert [t.speaker for t in workspace.call("d-1").turns] == ["channel-0", "channel-1",
+                                                                "channel-0"]
