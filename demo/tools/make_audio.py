@@ -32,14 +32,15 @@ SCRIPTS: dict[str, tuple[list[str], str, str, list[tuple[int, str]]]] = {
     "norrvik-biotech-discovery.ogg": (
         ["-c:a", "libopus", "-b:a", "32k"], "en-us+f2", "en-gb+m3", [
             (0, "Hi Henrik, thanks for taking my call today. I know you are busy."),
-            (1, "Hi Priya. Happy to talk. We have about twenty minutes."),
+            (1, "Hi Priya. Happy to talk, but I only have a little time today."),
             (0, "Great. How does your team handle supplier invoices today?"),
             (1, "We get thousands of invoices every month. Most of them are keyed in by hand, "
                 "and approvals take far too long."),
             (0, "That is very common. With our platform, invoices are coded and approved "
                 "automatically, so finance teams close the month four days faster."),
             (1, "That sounds useful. But I have a concern. Our research sites are in Germany and "
-                "Sweden, and our data must stay in the European Union. Where is the data stored?"),
+                "Sweden. All of our data must stay in the European Union. So where is the data "
+                "stored?"),
             (0, "Today our data is hosted in the United States. I will need to check with our "
                 "team about Europe."),
             (1, "Please do. Without hosting in the European Union, our legal team will say no."),
@@ -76,8 +77,8 @@ SCRIPTS: dict[str, tuple[list[str], str, str, list[tuple[int, str]]]] = {
         ["-c:a", "aac", "-b:a", "64k"], "en-us+m3", "en-gb+f2", [
             (0, "Hi Olivia, thanks for making time. Did you get a chance to review the final "
                 "proposal?"),
-            (1, "I did. Honestly, the price is still higher than I hoped. Paystream quoted us "
-                "less."),
+            (1, "I did. Honestly, the price is still higher than I hoped. Another vendor, "
+                "Paystream, quoted us a lower price."),
             (0, "I understand. Most of our customers pay back the cost within six months, "
                 "because they spend far less on every invoice."),
             (1, "I saw that in the business case. The numbers look right to me."),
