@@ -41,6 +41,11 @@ class Objection:
     start: float | None = None
     end: float | None = None
     theme_id: str | None = None
+    char_start: int | None = None
+    """Offset of ``text`` in the turn's text (``turn.text[char_start:char_end] == text``)."""
+    char_end: int | None = None
+    source: str = "model"
+    """Which detector found it: ``"model"`` (the embedding head) or ``"llm"``."""
 
 
 @dataclass(slots=True)

@@ -1,0 +1,97 @@
+"""Talk-track performance: how often reps use each track, how buyers react, and win rates.
+
+Win rates are over closed deals only: ``won / (won + lost)`` among calls whose outcome is
+``won`` or ``lost``; calls that are ``open`` or have no outcome are left out of both sides.
+``lift`` is ``win_rate_with - win_rate_without`` and ``lift_ci`` its 95% Newcombe hybrid
+score interval. Outcomes are per call (each call carries its deal's outcome in the manifest).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from insights.records import MessageStat, Moment
+from insights.stats import newcombe_difference
+from insights.store import ensure_schema
+
+if TYPE_CHECKING:
+    from ingest.store import Workspace
+
+MIN_CLOSED = 5
+"""Fewer closed calls than this on either side gets a warning on the win rates."""
+EXAMPLES = 3
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def message_stats(ws: Workspace) -> list[MessageStat]:
+    """Performance of every talk track of the ingested messaging, in messaging order.
+
+    Returns an empty list when no messaging was ingested.
+
+    Example:
+        >>> [(m.id, m.uses, m.lift) for m in message_stats(ws)][:1]
+        [('payback', 14, 0.21)]
+    """
+    ensure_schema(ws)
+    messaging = ws.messaging()
+    if messaging is None:
+        return []
+    outcome = {r["call_id"]: r["outcome"]
+               for r in ws.db.execute("SELECT call_id, outcome FROM calls")}
+    closed = {cid for cid, o in outcome.items() if o in ("won", "lost")}
+    uses: dict[str, list[Any]] = defaultdict(list)
+    for r in ws.db.execute("SELECT * FROM track_uses ORDER BY call_id, turn"):
+        uses[r["track_id"]].append(r)
+    out = []
+    for track in messaging.talk_tracks:
+        rows = uses.get(track.id, [])
+        calls_with = {r["call_id"] for r in rows}
+        with_closed = calls_with & closed
+        without_closed = closed - calls_with
+        won_with = sum(outcome[c] == "won" for c in with_closed)
+        won_without = sum(outcome[c] == "won" for c in without_closed)
+        rate_with = _rate(won_with, len(with_closed))
+        rate_without = _rate(won_without, len(without_closed))
+        lift = ci = None
+        if rate_with is not None and rate_without is not None:
+            lift = round(rate_with - rate_without, 4)
+            low, high = newcombe_difference(won_with, len(with_closed), won_without,
+                                            len(without_closed))
+            ci = (round(low, 4), round(high, 4))
+        reacted = [r for r in rows if r["reaction"]]
+        out.append(MessageStat(
+            id=track.id, name=track.name, uses=len(rows), calls=len(calls_with),
+            positive_reaction_rate=_rate(sum(r["reaction"] == "positive" for r in reacted),
+                                         len(reacted)),
+            objection_rate=_rate(sum(r["reaction"] == "objection" for r in reacted),
+                                 len(reacted)),
+            win_rate_with=rate_with, win_rate_without=rate_without, lift=lift, lift_ci=ci,
+            warning=_warning(len(with_closed), len(without_closed)),
+            examples=_examples(rows),
+        ))
+    return out
+
+
+def _warning(n_with: int, n_without: int) -> str | None:
+    if n_with >= MIN_CLOSED and n_without >= MIN_CLOSED:
+        return None
+    return (f"Too few closed deals to trust the win rates: {n_with} closed call(s) with this "
+            f"track and {n_without} without (want at least {MIN_CLOSED} on each side).")
+
+
+def _examples(rows: list[Any]) -> list[Moment]:
+    """The best-matching uses, one per call first."""
+    ranked = sorted(rows, key=lambda r: (-r["similarity"], r["call_id"], r["turn"]))
+    chosen, calls = [], set()
+    for r in ranked:
+        if r["call_id"] not in calls:
+            chosen.append(r)
+            calls.add(r["call_id"])
+        if len(chosen) == EXAMPLES:
+            break
+    return [Moment(call_id=r["call_id"], turn=r["turn"], start=r["start"], text=r["text"],
+                   reaction=r["reaction"], reaction_text=r["reaction_text"]) for r in chosen]

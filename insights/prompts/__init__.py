@@ -1,0 +1,1 @@
+"""Prompt templates, filled by :func:`insights.prompt.build_prompt`."""

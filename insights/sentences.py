@@ -1,0 +1,107 @@
+"""Sentence splitting that keeps character offsets, so spans stay verbatim.
+
+Transcripts are spoken language: sentences end with ``.``, ``!``, ``?`` or ``…`` followed by
+space, and abbreviations ("Mr.", "e.g.", "Inc.") or numbers ("99.9%", "$1.5k") must not cut a
+sentence. Every :class:`Sentence` carries its ``[start, end)`` offsets in the original text,
+so ``text[start:end] == sentence.text`` always holds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_TITLES = frozenset({"mr", "mrs", "ms", "dr", "prof", "st", "vs", "e.g", "i.e", "approx"})
+"""Abbreviations that never end a sentence."""
+_ABBREVIATIONS = frozenset({
+    "no", "sr", "jr", "etc", "inc", "ltd", "co", "corp", "llc", "dept", "est", "vol", "fig", "a.m",
+    "p.m", "u.s", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
+    "dec",
+})
+"""Abbreviations that end a sentence only when a capitalised word follows."""
+
+# A candidate boundary: terminal punctuation (with closing quotes/brackets), then whitespace.
+_BOUNDARY = re.compile(r"(?:[.!?]+|…)[\"'”’)\]]*(?=\s+)")
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence of a text with its ``[start, end)`` character offsets in that text."""
+
+    text: str
+    start: int
+    end: int
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split text into sentences, keeping each one's offsets in ``text``.
+
+    Args:
+        text: A turn's text (or any passage).
+
+    Returns:
+        The non-empty sentences, in order, stripped of surrounding whitespace.
+
+    Example:
+        >>> [s.text for s in split_sentences("Ouch. That's steep. Is it $1.5k, e.g. monthly?")]
+        ['Ouch.', "That's steep.", 'Is it $1.5k, e.g. monthly?']
+    """
+    sentences: list[Sentence] = []
+    begin = 0
+    for match in _BOUNDARY.finditer(text):
+        end = match.end()
+        if match.group() == "." and _is_abbreviation(text[begin:match.start()], text[end:]):
+            continue
+        _append(sentences, text, begin, end)
+        begin = end
+    _append(sentences, text, begin, len(text))
+    return sentences
+
+
+def _is_abbreviation(before: str, after: str) -> bool:
+    word = _WORD_BEFORE.search(before)
+    if word is None:
+        return False
+    token = word.group(1).lower().rstrip(".")
+    if token in _TITLES or (len(token) == 1 and token.isalpha() and token != "i"):
+        return True
+    return token in _ABBREVIATIONS and not after.lstrip()[:1].isupper()
+
+
+def _append(out: list[Sentence], text: str, start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        out.append(Sentence(text[start:end], start, end))
+
+
+def word_count(text: str) -> int:
+    """Number of words (runs of letters or digits) in a text."""
+    return len(re.findall(r"[A-Za-z0-9]+(?:'[a-z]+)?", text))
+
+
+def join_fragments(sentences: list[Sentence], text: str, min_words: int = 2) -> list[Sentence]:
+    """Attach fragments ("Hmm.", "Ouch.", "Right.") to the next sentence of the same text, so
+    each unit says something on its own. A trailing fragment stays a unit of its own.
+
+    Example:
+        >>> t = "Ouch. That's steep. Okay."
+        >>> [s.text for s in join_fragments(split_sentences(t), t)]
+        ["Ouch. That's steep.", 'Okay.']
+    """
+    units: list[Sentence] = []
+    pending: Sentence | None = None
+    for s in sentences:
+        if pending is not None:
+            s = Sentence(text[pending.start:s.end], pending.start, s.end)
+            pending = None
+        if word_count(s.text) < min_words:
+            pending = s
+        else:
+            units.append(s)
+    if pending is not None:
+        units.append(pending)
+    return units

@@ -1,0 +1,186 @@
+"""The insights tables in the workspace database, and the public queries over them.
+
+Tables (created on first use, all keyed to ``calls`` with ``ON DELETE CASCADE``, so replacing
+or removing a call removes what was found in it, and the next analysis redoes it):
+
+- ``insights_calls``: what was analysed (call id, content hash, analysis version).
+- ``objections``: each objection span with its category, confidence, theme and embedding.
+- ``track_uses``: each rep turn that used a talk track, with the buyer's reaction.
+- ``themes`` (+ ``insights_state``): the objection themes of the last theme computation.
+
+Counts by outcome, calls and trends are computed when read, from the calls' current metadata,
+so they follow manifest changes without a re-analysis.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ingest.errors import InputError
+from insights.records import CATEGORIES, Objection, Theme, ThemeExample
+
+if TYPE_CHECKING:
+    from ingest.store import Workspace
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS insights_calls (
+        call_id TEXT PRIMARY KEY REFERENCES calls(call_id) ON DELETE CASCADE,
+        content_hash TEXT NOT NULL, version TEXT NOT NULL, analysed_at REAL NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS objections (
+        id TEXT PRIMARY KEY, call_id TEXT NOT NULL REFERENCES calls(call_id) ON DELETE CASCADE,
+        turn INTEGER NOT NULL, speaker TEXT NOT NULL, start REAL, "end" REAL,
+        char_start INTEGER, char_end INTEGER, text TEXT NOT NULL, category TEXT NOT NULL,
+        confidence REAL NOT NULL, source TEXT NOT NULL, theme_id TEXT, embedding BLOB)""",
+    "CREATE INDEX IF NOT EXISTS objections_call ON objections(call_id, turn)",
+    "CREATE INDEX IF NOT EXISTS objections_theme ON objections(theme_id)",
+    """CREATE TABLE IF NOT EXISTS track_uses (
+        call_id TEXT NOT NULL REFERENCES calls(call_id) ON DELETE CASCADE,
+        turn INTEGER NOT NULL, track_id TEXT NOT NULL, similarity REAL NOT NULL,
+        text TEXT NOT NULL, start REAL, reaction TEXT, reaction_text TEXT,
+        PRIMARY KEY (call_id, turn, track_id))""",
+    """CREATE TABLE IF NOT EXISTS themes (
+        id TEXT PRIMARY KEY, category TEXT NOT NULL, label TEXT NOT NULL,
+        keywords TEXT NOT NULL, medoid_id TEXT NOT NULL, example_ids TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS insights_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+)
+
+
+def ensure_schema(ws: Workspace) -> None:
+    """Create the insights tables if this workspace does not have them yet."""
+    row = ws.db.execute(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name IN "
+        "('insights_calls', 'objections', 'track_uses', 'themes', 'insights_state')").fetchone()
+    if row[0] == 5:
+        return
+    with ws.transaction() as db:
+        for statement in SCHEMA:
+            db.execute(statement)
+
+
+def get_state(ws: Workspace, key: str) -> str | None:
+    row = ws.db.execute("SELECT value FROM insights_state WHERE key=?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def set_state(db: Any, key: str, value: str) -> None:
+    db.execute("INSERT INTO insights_state (key, value) VALUES (?, ?) "
+               "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
+
+
+def check_category(category: str | None) -> str | None:
+    """A valid category (case-insensitive) or None; :class:`InputError` listing them if not."""
+    if category is None:
+        return None
+    value = category.strip().lower()
+    if value not in CATEGORIES:
+        raise InputError(f"Unknown objection category {category!r}; use one of: "
+                         f"{', '.join(CATEGORIES)}.")
+    return value
+
+
+def _objection(row: Any) -> Objection:
+    return Objection(
+        id=row["id"], call_id=row["call_id"], turn=row["turn"], speaker=row["speaker"],
+        text=row["text"], category=row["category"], confidence=row["confidence"],
+        start=row["start"], end=row["end"], theme_id=row["theme_id"],
+        char_start=row["char_start"], char_end=row["char_end"], source=row["source"],
+    )
+
+
+def load_objections(ws: Workspace, call_id: str | None = None,
+                    category: str | None = None) -> list[Objection]:
+    """Objections found in the workspace's calls, in call, turn and span order.
+
+    Args:
+        ws: The workspace.
+        call_id: Only this call's objections.
+        category: Only this category (one of :data:`insights.records.CATEGORIES`).
+
+    Raises:
+        InputError: for an unknown category (the message lists the valid ones).
+
+    Example:
+        >>> [o.text for o in load_objections(ws, call_id="c1", category="price")]
+        ["That's way more than we budgeted."]
+    """
+    category = check_category(category)
+    ensure_schema(ws)
+    sql = "SELECT * FROM objections WHERE 1=1"
+    args: list[Any] = []
+    if call_id is not None:
+        sql += " AND call_id=?"
+        args.append(call_id)
+    if category is not None:
+        sql += " AND category=?"
+        args.append(category)
+    rows = ws.db.execute(sql + " ORDER BY call_id, turn, char_start", args).fetchall()
+    return [_objection(r) for r in rows]
+
+
+def objection_vectors(ws: Workspace) -> tuple[list[Objection], np.ndarray]:
+    """Every objection with its stored span embedding (for theme clustering)."""
+    ensure_schema(ws)
+    rows = ws.db.execute("SELECT * FROM objections ORDER BY id").fetchall()
+    vectors = [np.frombuffer(r["embedding"], dtype=np.float32) for r in rows]
+    return [_objection(r) for r in rows], (np.stack(vectors) if vectors else np.zeros((0, 0)))
+
+
+def _call_info(ws: Workspace) -> dict[str, tuple[str | None, str | None]]:
+    """call_id -> (outcome, "YYYY-MM" of the call date)."""
+    return {r["call_id"]: (r["outcome"], r["date"][:7] if r["date"] else None)
+            for r in ws.db.execute("SELECT call_id, outcome, date FROM calls")}
+
+
+def load_themes(ws: Workspace) -> list[Theme]:
+    """The objection themes, most frequent first, with counts by deal outcome and a monthly
+    trend computed from the calls' current metadata.
+
+    ``won``/``lost``/``open`` count objections in calls with that outcome (calls without an
+    outcome are in ``count`` only); ``calls`` is the number of distinct calls.
+    """
+    ensure_schema(ws)
+    info = _call_info(ws)
+    members: dict[str, list[Any]] = defaultdict(list)
+    for r in ws.db.execute("SELECT id, call_id, turn, text, theme_id FROM objections "
+                           "WHERE theme_id IS NOT NULL ORDER BY id"):
+        members[r["theme_id"]].append(r)
+    themes = []
+    for row in ws.db.execute("SELECT * FROM themes"):
+        rows = members.get(row["id"], [])
+        if not rows:
+            continue
+        outcomes = Counter(info.get(r["call_id"], (None, None))[0] for r in rows)
+        trend = Counter(m for r in rows if (m := info.get(r["call_id"], (None, None))[1]))
+        by_id = {r["id"]: r for r in rows}
+        examples = [ThemeExample(by_id[i]["call_id"], by_id[i]["turn"], by_id[i]["text"])
+                    for i in json.loads(row["example_ids"]) if i in by_id]
+        themes.append(Theme(
+            id=row["id"], label=row["label"], category=row["category"], count=len(rows),
+            calls=len({r["call_id"] for r in rows}), won=outcomes["won"],
+            lost=outcomes["lost"], open=outcomes["open"], keywords=json.loads(row["keywords"]),
+            examples=examples, trend=dict(sorted(trend.items())),
+        ))
+    themes.sort(key=lambda t: (-t.count, CATEGORIES.index(t.category)
+                               if t.category in CATEGORIES else 99, t.label))
+    return themes
+
+
+def delete_call_rows(db: Any, call_id: str) -> None:
+    """Remove what an earlier analysis stored for one call."""
+    for table in ("objections", "track_uses", "insights_calls"):
+        db.execute(f"DELETE FROM {table} WHERE call_id=?", (call_id,))  # noqa: S608
+
+
+def insert_objections(db: Any, items: list[tuple[Objection, np.ndarray]]) -> None:
+    db.executemany(
+        'INSERT OR REPLACE INTO objections (id, call_id, turn, speaker, start, "end", char_start,'
+        " char_end, text, category, confidence, source, theme_id, embedding)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(o.id, o.call_id, o.turn, o.speaker, o.start, o.end, o.char_start, o.char_end, o.text,
+          o.category, float(o.confidence), o.source, o.theme_id,
+          np.asarray(v, dtype=np.float32).tobytes()) for o, v in items],
+    )

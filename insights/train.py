@@ -1,0 +1,336 @@
+"""Train the shipped heads and calibrate the thresholds: ``python -m insights.train``.
+
+Reproduces everything in ``insights/model/`` from ``insights/data/`` (the held-out objection
+set is never read here; ``bench/eval_objections.py`` scores it):
+
+1. **Objection head** (``objection_head.npz``): a binary logistic regression (objection or
+   not) and a multinomial one (which category) over MiniLM sentence embeddings, optionally
+   with cue features (:mod:`insights.cues`). Which cue groups to use is decided by 5-fold
+   cross-validation on the training set, scored like the detector is used: each text is
+   split into sentences and the spans merged. Probabilities are calibrated on out-of-fold
+   scores (Platt scaling for detection, a temperature for categories) and the detection
+   threshold is the one with the best out-of-fold F1.
+2. **Reaction head** (``reaction_head.npz``): positive / neutral / objection, trained on
+   ``reactions.jsonl`` (cross-validated, with and without the objection detector's vote).
+3. **Talk-track threshold** (``calibration.json``): the cosine similarity above which a rep
+   sentence counts as a use of a talk track, chosen by F1 on ``talk_tracks.jsonl`` against
+   the demo ``messaging.yaml``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from insights.cues import GROUPS
+from insights.detector import MIN_WORDS, ObjectionDetector
+from insights.encoding import SentenceEncoder
+from insights.evaluation import NONE, TextPrediction, predict_texts, read_labelled, score
+from insights.heads import (
+    CALIBRATION,
+    OBJECTION_HEAD,
+    REACTION_HEAD,
+    LinearHead,
+    ObjectionHead,
+    estimate_prior,
+    expected_f1_threshold,
+    save_head,
+    shift_prior,
+)
+from insights.sentences import join_fragments, split_sentences, word_count
+from insights.talk_tracks import TrackMatcher
+
+log = logging.getLogger("insights.train")
+
+DATA = Path(__file__).resolve().parent / "data"
+DEMO_MESSAGING = Path(__file__).resolve().parents[1] / "demo" / "messaging.yaml"
+CUE_WEIGHT = 0.3
+DETECT_C = 1.0
+CATEGORY_C = 16.0
+CANDIDATES: tuple[tuple[str, ...], ...] = ((), ("polarity",), ("polarity", "question"),
+                                           ("category",), GROUPS)
+FOLDS = 5
+SEED = 0
+
+
+def _fit(x: np.ndarray, y: Sequence[str], c: float) -> LogisticRegression:
+    return LogisticRegression(C=c, max_iter=5000).fit(x, list(y))
+
+
+def _head(model: LogisticRegression, groups: tuple[str, ...], scale: float = 1.0,
+          shift: float = 0.0) -> LinearHead:
+    return LinearHead(tuple(str(c) for c in model.classes_), model.coef_.astype(np.float32),
+                      model.intercept_.astype(np.float32), scale, shift,
+                      CUE_WEIGHT if groups else 0.0, groups)
+
+
+def _platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    m = LogisticRegression(C=1e6, max_iter=5000).fit(z.reshape(-1, 1), y)
+    return float(m.coef_[0, 0]), float(m.intercept_[0])
+
+
+def _temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    def nll(log_scale: float) -> float:
+        z = logits * np.exp(log_scale)
+        z = z - z.max(axis=1, keepdims=True)
+        return float(-(z[np.arange(len(y)), y] - np.log(np.exp(z).sum(axis=1))).mean())
+
+    return float(np.exp(minimize_scalar(nll, bounds=(-3, 3), method="bounded").x))
+
+
+def _ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
+    edges = np.linspace(0, 1, bins + 1)
+    total = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        m = (p >= lo) & (p < hi if hi < 1 else p <= hi)
+        if m.any():
+            total += m.mean() * abs(p[m].mean() - y[m].mean())
+    return float(total)
+
+
+class ObjectionTrainer:
+    """Cross-validates cue-feature choices, calibrates, and fits the final objection head."""
+
+    def __init__(self, encoder: SentenceEncoder, texts: list[str], labels: list[str]) -> None:
+        self.encoder = encoder
+        self.texts = texts
+        self.labels = np.array(labels)
+        sentences = [s.text for t in texts for s in join_fragments(split_sentences(t), t)]
+        encoder.prime(list(texts) + sentences)
+        self.vectors = encoder.encode(texts)
+        self.is_obj = (self.labels != NONE).astype(int)
+        self.detect_labels = np.where(self.is_obj == 1, "objection", NONE)
+        self.folds = list(StratifiedKFold(FOLDS, shuffle=True, random_state=SEED)
+                          .split(texts, self.labels))
+
+    def _features(self, head_groups: tuple[str, ...], idx: np.ndarray) -> np.ndarray:
+        probe = LinearHead(("a", "b"), np.zeros((1, 1)), np.zeros(1), 1, 0, CUE_WEIGHT,
+                           head_groups)
+        return probe.features(self.vectors[idx], [self.texts[i] for i in idx])
+
+    def _fold_heads(self, groups: tuple[str, ...], train: np.ndarray):
+        det = _fit(self._features(groups, train), self.detect_labels[train], DETECT_C)
+        obj = train[self.is_obj[train] == 1]
+        cat = _fit(self._features(groups, obj), self.labels[obj], CATEGORY_C)
+        return det, cat
+
+    def cross_validate(self, groups: tuple[str, ...]) -> dict:
+        """Out-of-fold figures for one choice of cue groups, with calibration fitted on them."""
+        fold_models, z_det, z_cat, y_cat = [], np.zeros(len(self.texts)), [], []
+        for train, test in self.folds:
+            det, cat = self._fold_heads(groups, train)
+            fold_models.append((det, cat))
+            z_det[test] = det.decision_function(self._features(groups, test))
+            obj = test[self.is_obj[test] == 1]
+            z_cat.append(cat.decision_function(self._features(groups, obj)))
+            y_cat.append([list(cat.classes_).index(label) for label in self.labels[obj]])
+        scale, shift = _platt(z_det, self.is_obj)
+        z_cat_all, y_cat_all = np.vstack(z_cat), np.concatenate(y_cat)
+        temp_scale = _temperature(z_cat_all, y_cat_all)
+        preds: list[TextPrediction | None] = [None] * len(self.texts)
+        for (_, test), (det, cat) in zip(self.folds, fold_models, strict=True):
+            head = ObjectionHead(_head(det, groups, scale, shift),
+                                 _head(cat, groups, temp_scale), threshold=0.0)
+            detector = ObjectionDetector(self.encoder, head, threshold=0.0, for_calls=False)
+            for i, p in zip(test, predict_texts(detector, [self.texts[i] for i in test]),
+                            strict=True):
+                preds[i] = p
+        best = max(np.arange(0.30, 0.701, 0.025),
+                   key=lambda t: score(self.labels, _at(preds, t)).detection["f1"])
+        report = score(self.labels, _at(preds, float(best)))
+        p_det = 1 / (1 + np.exp(-(scale * z_det + shift)))
+        return {
+            "groups": list(groups), "threshold": round(float(best), 3),
+            "detection_f1": round(report.detection["f1"], 4),
+            "category_accuracy": round(report.category_accuracy, 4),
+            "platt": [scale, shift], "category_scale": temp_scale,
+            "detection_ece_raw": round(_ece(1 / (1 + np.exp(-z_det)), self.is_obj), 4),
+            "detection_ece_calibrated": round(_ece(p_det, self.is_obj), 4),
+        }
+
+    def fit(self, chosen: dict) -> ObjectionHead:
+        """The final head on the whole training set, with the chosen calibration/threshold."""
+        groups = tuple(chosen["groups"])
+        det, cat = self._fold_heads(groups, np.arange(len(self.texts)))
+        scale, shift = chosen["platt"]
+        return ObjectionHead(_head(det, groups, scale, shift),
+                             _head(cat, groups, chosen["category_scale"]),
+                             threshold=chosen["threshold"],
+                             train_prior=float(self.is_obj.mean()))
+
+
+def calibrate_for_calls(encoder: SentenceEncoder, head: ObjectionHead) -> dict:
+    """EM estimate of the share of objections among buyer sentences of the demo calls, and
+    the threshold on corrected probabilities with the best expected F1 there.
+
+    The demo's transcript files are ingested as the product does (into a temporary
+    workspace); their buyer sentences are unlabelled, only the head's probabilities are used.
+    """
+    import tempfile
+
+    from ingest.pipeline import CallIngestor
+    from ingest.settings import Settings
+    from ingest.store import Workspace
+    from ingest.transcripts import TRANSCRIPT_EXTENSIONS
+
+    folder = DEMO_MESSAGING.parent / "calls"
+    files = [p for p in sorted(folder.glob("*")) if p.suffix.lower() in TRANSCRIPT_EXTENSIONS]
+    manifest = folder / "calls.csv"
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = Workspace(Path(tmp), encoder.embedder)  # type: ignore[arg-type]
+        CallIngestor(ws, Settings(workspace=Path(tmp))).run(
+            files, manifest if manifest.is_file() else None)
+        texts = [t.text for c in ws.calls() for t in ws.turns(c.call_id) if t.side == "buyer"]
+        ws.close()
+    detector = ObjectionDetector(encoder, head, for_calls=False)
+    p = np.concatenate([a.p_objection[[word_count(s) >= MIN_WORDS for s in _units(a)]]
+                        for a in detector.analyse_texts(texts)] or [np.zeros(0)])
+    prior = estimate_prior(p, head.train_prior)
+    threshold, f1 = expected_f1_threshold(shift_prior(p, head.train_prior, prior))
+    return {"prior": prior, "threshold": threshold, "expected_f1": round(f1, 4),
+            "sentences": len(p)}
+
+
+def _units(analysis) -> list[str]:
+    text = analysis.turn.text
+    return [s.text for s in join_fragments(split_sentences(text), text)]
+
+
+def _at(preds: Sequence[TextPrediction | None], threshold: float) -> list[TextPrediction]:
+    out = []
+    for p in preds:
+        assert p is not None
+        label = p.category if p.p_objection >= threshold else NONE
+        out.append(TextPrediction(label, p.category, p.p_objection))
+    return out
+
+
+def train_reactions(detector: ObjectionDetector, path: Path) -> tuple[LinearHead, dict]:
+    """Cross-validate and fit the reaction head; decide whether the detector's vote helps."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    texts, labels = [r["text"] for r in rows], np.array([r["label"] for r in rows])
+    analyses = detector.analyse_texts(texts)
+    x = np.stack([a.vector for a in analyses])
+    has_objection = np.array([bool(a.spans) for a in analyses])
+    oof = np.empty(len(texts), dtype=object)
+    for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(x, labels):
+        oof[test] = _fit(x[train], labels[train], 4.0).predict(x[test])
+    with_vote = np.where(has_objection, "objection", oof)
+    acc_head = float((oof == labels).mean())
+    acc_vote = float((with_vote == labels).mean())
+    model = _fit(x, labels, 4.0)
+    head = LinearHead(tuple(str(c) for c in model.classes_), model.coef_.astype(np.float32),
+                      model.intercept_.astype(np.float32))
+    return head, {"cv_accuracy_head": round(acc_head, 4),
+                  "cv_accuracy_head_plus_detector": round(acc_vote, 4),
+                  "use_detector_vote": acc_vote > acc_head}
+
+
+def calibrate_tracks(encoder: SentenceEncoder, path: Path) -> dict:
+    """The talk-track similarity threshold (and track representation) with the best F1."""
+    from ingest.messaging import load_messaging
+
+    tracks = load_messaging(DEMO_MESSAGING).talk_tracks
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    truth = [r["track"] for r in rows]
+    results = {}
+    for mode in TrackMatcher.MODES:
+        matcher = TrackMatcher(encoder, tracks, threshold=0.0, mode=mode)
+        best_sim = [max(((m.similarity, m.track_id) for m in matcher.match_text(r["text"])),
+                        default=(0.0, NONE)) for r in rows]
+        grid = np.arange(0.30, 0.901, 0.01)
+        f1s = [_track_f1(truth, best_sim, t) for t in grid]
+        k = int(np.argmax(f1s))
+        results[mode] = {"threshold": round(float(grid[k]), 2), "f1": round(f1s[k], 4)}
+    mode = max(results, key=lambda m: results[m]["f1"])
+    return {"mode": mode, **results[mode], "all": results}
+
+
+def _track_f1(truth: list[str], best: list[tuple[float, str]], threshold: float) -> float:
+    tp = fp = fn = 0
+    for t, (sim, track) in zip(truth, best, strict=True):
+        pred = track if sim >= threshold else NONE
+        tp += pred == t != NONE
+        fp += pred != NONE and pred != t
+        fn += t != NONE and pred != t
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train, print the cross-validation figures, and write ``insights/model/``."""
+    from ingest.embed import Embedder
+    from ingest.settings import offline_environment
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=OBJECTION_HEAD.parent)
+    args = parser.parse_args(argv)
+    offline_environment()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    encoder = SentenceEncoder(Embedder())
+    texts, labels = read_labelled(DATA / "objections_train.jsonl")
+    trainer = ObjectionTrainer(encoder, texts, labels)
+    log.info("objection head: %d-fold CV on %d training texts (held-out set not used)",
+             FOLDS, len(texts))
+    log.info("%-32s %9s %8s %8s %8s", "cue groups", "threshold", "det F1", "cat acc", "ECE")
+    runs = []
+    for groups in CANDIDATES:
+        r = trainer.cross_validate(groups)
+        runs.append(r)
+        log.info("%-32s %9.3f %8.4f %8.4f %8.4f", "+".join(groups) or "(embedding only)",
+                 r["threshold"], r["detection_f1"], r["category_accuracy"],
+                 r["detection_ece_calibrated"])
+    chosen = max(runs, key=lambda r: r["detection_f1"] + r["category_accuracy"])
+    log.info("chosen: %s (ECE of detection: %.4f raw -> %.4f calibrated)",
+             "+".join(chosen["groups"]) or "embedding only", chosen["detection_ece_raw"],
+             chosen["detection_ece_calibrated"])
+    head = trainer.fit(chosen)
+    calls = calibrate_for_calls(encoder, head)
+    head.call_prior, head.call_threshold = calls["prior"], calls["threshold"]
+    log.info("prior of objections: %.3f in the training set, %.3f estimated (EM) on %d buyer "
+             "sentences of the demo calls; threshold for calls %.3f (expected F1 %.3f)",
+             head.train_prior, head.call_prior, calls["sentences"], head.call_threshold,
+             calls["expected_f1"])
+    args.out.mkdir(parents=True, exist_ok=True)
+    head.save(args.out / OBJECTION_HEAD.name)
+
+    detector = ObjectionDetector(encoder, head)
+    reaction_head, reactions = train_reactions(detector, DATA / "reactions.jsonl")
+    save_head(reaction_head, args.out / REACTION_HEAD.name)
+    log.info("reaction head: CV accuracy %.4f alone, %.4f with the detector's vote (%s)",
+             reactions["cv_accuracy_head"], reactions["cv_accuracy_head_plus_detector"],
+             "used" if reactions["use_detector_vote"] else "not used")
+
+    tracks = calibrate_tracks(encoder, DATA / "talk_tracks.jsonl")
+    for mode, r in tracks["all"].items():
+        log.info("talk tracks (%s): best threshold %.2f, F1 %.4f", mode, r["threshold"], r["f1"])
+    log.info("talk tracks: using %s, threshold %.2f (F1 %.4f)", tracks["mode"],
+             tracks["threshold"], tracks["f1"])
+
+    calibration = {
+        "objection_cv": runs, "objection_chosen": chosen,
+        "priors": {"train": head.train_prior, "calls": calls},
+        "reactions": reactions,
+        "talk_tracks": tracks,
+        "data_sha256": {name: _sha256(DATA / name) for name in (
+            "objections_train.jsonl", "reactions.jsonl", "talk_tracks.jsonl")},
+    }
+    (args.out / CALIBRATION.name).write_text(json.dumps(calibration, indent=2) + "\n")
+    log.info("wrote %s", ", ".join(p.name for p in sorted(args.out.iterdir())))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

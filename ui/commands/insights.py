@@ -1,0 +1,172 @@
+"""``callmine objections``, ``callmine themes`` and ``callmine messages``.
+
+JSON shapes follow CONTRACT.md; text output is aligned columns for people. An empty workspace
+prints an empty list (and a hint on stderr) and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import asdict
+from typing import Any
+
+from ingest.settings import Settings
+from insights.records import CATEGORIES
+
+BAR = 20
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add the insights sub-commands to the ``callmine`` parser."""
+    p = sub.add_parser("objections", parents=[common], help="buyer objections found in calls")
+    p.add_argument("--call", metavar="ID", help="only this call")
+    p.add_argument("--category", metavar="C", help=f"only this category: {', '.join(CATEGORIES)}")
+    p.set_defaults(handler=objections)
+    p = sub.add_parser("themes", parents=[common], help="objection themes across calls")
+    p.set_defaults(handler=themes)
+    p = sub.add_parser("messages", parents=[common],
+                       help="talk-track use, buyer reactions and win-rate lift")
+    p.set_defaults(handler=messages)
+
+
+def _hint(text: str) -> None:
+    print(f"callmine: {text}", file=sys.stderr)
+
+
+def _bar(value: int, top: int) -> str:
+    n = round(BAR * value / top) if top else 0
+    return "#" * n + "." * (BAR - n)
+
+
+def _cut(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _pct(value: float | None) -> str:
+    return "  -  " if value is None else f"{100 * value:4.0f}%"
+
+
+# -- objections --------------------------------------------------------------------------------
+
+
+def objections(args: argparse.Namespace, settings: Settings) -> int:
+    from insights import check_category, load_objections
+    from ui.cli import _workspace, emit
+
+    category = check_category(args.category)  # InputError (exit 2) lists the valid ones
+    ws = _workspace(settings)
+    if args.call is not None:
+        ws.call(args.call)  # WorkspaceError (exit 2) for an unknown call
+    found = load_objections(ws, call_id=args.call, category=category)
+    data = {"objections": [
+        {"id": o.id, "call_id": o.call_id, "turn": o.turn, "speaker": o.speaker,
+         "start": o.start, "end": o.end, "text": o.text, "category": o.category,
+         "theme_id": o.theme_id, "confidence": o.confidence, "source": o.source}
+        for o in found]}
+    if not found:
+        _hint("no objections found" + ("" if ws.stats()["calls"] else
+              " (no calls yet: callmine ingest calls PATH)"))
+    emit(args, data, _objections_text)
+    return 0
+
+
+def _objections_text(data: dict) -> str:
+    rows = data["objections"]
+    if not rows:
+        return "no objections"
+    call_w = min(24, max(len("call"), *(len(o["call_id"]) for o in rows)))
+    lines = [f"{'call':<{call_w}} {'turn':>4} {'time':>5}  {'category':<14} {'conf':>4}  text"]
+    for o in rows:
+        t = "" if o["start"] is None else f"{int(o['start']) // 60:02d}:{int(o['start']) % 60:02d}"
+        lines.append(f"{_cut(o['call_id'], call_w):<{call_w}} {o['turn']:>4} {t:>5}  "
+                     f"{o['category']:<14} {o['confidence']:>4.2f}  {_cut(o['text'], 90)}")
+    lines.append(f"{len(rows)} objection(s)")
+    return "\n".join(lines)
+
+
+# -- themes ------------------------------------------------------------------------------------
+
+
+def themes(args: argparse.Namespace, settings: Settings) -> int:
+    from insights import load_themes
+    from ui.cli import _workspace, emit
+
+    ws = _workspace(settings)
+    found = load_themes(ws)
+    data = {"themes": [
+        {"id": t.id, "label": t.label, "category": t.category, "count": t.count,
+         "calls": t.calls, "won": t.won, "lost": t.lost, "open": t.open,
+         "keywords": t.keywords, "trend": t.trend,
+         "examples": [asdict(e) for e in t.examples]}
+        for t in found]}
+    if not found:
+        _hint("no themes yet" + ("" if ws.stats()["calls"] else
+              " (no calls yet: callmine ingest calls PATH)"))
+    emit(args, data, _themes_text)
+    return 0
+
+
+def _themes_text(data: dict) -> str:
+    rows = data["themes"]
+    if not rows:
+        return "no themes"
+    top = max(t["count"] for t in rows)
+    lines = [f"{'category':<14} {'count':>5} {'':<{BAR}} {'calls':>5} {'won':>4} {'lost':>4} "
+             f"{'open':>4}  label"]
+    for t in rows:
+        lines.append(f"{t['category']:<14} {t['count']:>5} {_bar(t['count'], top)} "
+                     f"{t['calls']:>5} {t['won']:>4} {t['lost']:>4} {t['open']:>4}  "
+                     f"{_cut(t['label'], 70)}")
+        if t["keywords"]:
+            lines.append(f"{'':<14} {'':>5} {'':<{BAR}} keywords: {', '.join(t['keywords'])}")
+    lines.append(f"{len(rows)} theme(s)")
+    return "\n".join(lines)
+
+
+# -- messages ----------------------------------------------------------------------------------
+
+
+def messages(args: argparse.Namespace, settings: Settings) -> int:
+    from insights import message_stats
+    from ui.cli import _workspace, emit
+
+    ws = _workspace(settings)
+    stats = message_stats(ws)
+    data = {"messages": [
+        {"id": m.id, "name": m.name, "uses": m.uses, "calls": m.calls,
+         "positive_reaction_rate": m.positive_reaction_rate, "objection_rate": m.objection_rate,
+         "win_rate_with": m.win_rate_with, "win_rate_without": m.win_rate_without,
+         "lift": m.lift, "lift_ci": list(m.lift_ci) if m.lift_ci else None,
+         "warning": m.warning,
+         "examples": [{"call_id": e.call_id, "turn": e.turn, "start": e.start, "text": e.text,
+                       "reaction": e.reaction} for e in m.examples]}
+        for m in stats]}
+    if not stats:
+        _hint("no talk tracks: ingest the messaging first (callmine ingest messaging "
+              "messaging.yaml)")
+    emit(args, data, _messages_text)
+    return 0
+
+
+def _messages_text(data: dict) -> str:
+    rows = data["messages"]
+    if not rows:
+        return "no talk tracks"
+    top = max(m["uses"] for m in rows)
+    lines = [f"{'talk track':<34} {'uses':>4} {'':<{BAR}} {'calls':>5} {'pos':>5} {'obj':>5} "
+             f"{'win+':>5} {'win-':>5} {'lift':>6}  95% CI"]
+    for m in rows:
+        lift = "   -  " if m["lift"] is None else f"{100 * m['lift']:+5.0f}%"
+        ci = "" if m["lift_ci"] is None else (f"[{100 * m['lift_ci'][0]:+.0f}%, "
+                                             f"{100 * m['lift_ci'][1]:+.0f}%]")
+        lines.append(f"{_cut(m['name'], 34):<34} {m['uses']:>4} {_bar(m['uses'], top)} "
+                     f"{m['calls']:>5} {_pct(m['positive_reaction_rate'])} "
+                     f"{_pct(m['objection_rate'])} {_pct(m['win_rate_with'])} "
+                     f"{_pct(m['win_rate_without'])} {lift}  {ci}")
+        if m["warning"]:
+            lines.append(f"{'':<34} ! {m['warning']}")
+    lines.append("pos/obj: share of uses followed by a positive reaction / an objection; "
+                 "win+/win-: win rate of closed deals with / without the track")
+    return "\n".join(lines)
