@@ -1,163 +1,253 @@
 """Local speech recognition with faster-whisper (CTranslate2, int8 on CPU).
 
 Stereo calls are transcribed one channel at a time, one speaker per channel, keeping the
-original timeline; segments of both channels are interleaved by start time. VAD skips the
-silence (and the other speaker's turns on a split channel); word timestamps are kept.
+original timeline; ``run`` interleaves the segments of both channels by start time. VAD skips
+the silence (and so the other speaker's turns on a split channel); word timestamps are kept.
+
+Example:
+    >>> transcriber = Transcriber(Settings(whisper_model="tiny.en"))
+    >>> for segment in transcriber.segments(Path("call.mp3")):
+    ...     print(f"{segment.start:6.1f} {segment.speaker}: {segment.text}")
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
+import numpy as np
 from tqdm import tqdm
 
 from ingest.audio import SAMPLING_RATE, load_channels
 from ingest.errors import ModelError
 from ingest.models import whisper_model_dir
-from ingest.records import Segment, Transcript, Word
+from ingest.records import Segment, Transcript, Word, source_name
 from ingest.settings import Settings
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
 
 log = logging.getLogger(__name__)
 
-MAX_PAUSE = 1.5
-"""A silence longer than this (seconds) inside a recognised segment starts a new segment.
+ProgressCallback = Callable[[float, float], None]
+"""Called with (seconds of audio done, seconds of audio in all, summed over channels)."""
 
-Batched inference decodes up to 30 s of speech at once; on a split channel that window can
-span the other speaker's turn, so segments are cut again at long pauses between words.
+MAX_PAUSE = 1.5
+"""A silence longer than this (seconds) between two words of a segment starts a new segment.
+
+VAD drops silence before decoding, so one decoded window (up to 30 s of speech) can join
+speech from either side of the other speaker's turn on a split channel; cutting at long
+pauses restores the turns.
 """
 
-ProgressCallback = Callable[[float, float], None]
-"""Called with (seconds of audio done, seconds of audio in all) as transcription goes."""
+_LANGUAGE_CONFIDENCE = 0.5
+"""A language detected on one channel with at least this probability is used for the next."""
+
+
+class _Timed(Protocol):
+    start: float
+    end: float
+
+
+_T = TypeVar("_T", bound=_Timed)
+
+
+@dataclass(slots=True)
+class _Job:
+    """One file being transcribed: its channels and what transcription has learnt so far."""
+
+    source: str
+    channels: list[np.ndarray]
+    language: str | None
+    speech: dict[str, float] = field(default_factory=dict)  # language -> seconds of speech
+
+    @property
+    def duration(self) -> float:
+        return len(self.channels[0]) / SAMPLING_RATE
 
 
 def split_on_pauses(segment: Segment, max_pause: float = MAX_PAUSE) -> list[Segment]:
-    """Cut a segment where its words are more than ``max_pause`` seconds apart."""
-    words = [w for w in segment.words if w.text]
-    if len(words) < 2:
-        return [segment]
-    groups: list[list[Word]] = [[words[0]]]
-    for previous, word in zip(words, words[1:]):
-        if word.start - previous.end > max_pause:
-            groups.append([])
-        groups[-1].append(word)
-    if len(groups) == 1:
+    """Cut a segment where its words are more than ``max_pause`` seconds apart.
+
+    Example:
+        >>> words = [Word(0.0, 0.4, "Thanks."), Word(6.0, 6.3, "Next.")]
+        >>> [s.text for s in split_on_pauses(Segment("channel-0", "Thanks. Next.", 0, 6.3, words))]
+        ['Thanks.', 'Next.']
+    """
+    groups = _pause_groups([w for w in segment.words if w.text], max_pause)
+    if len(groups) < 2:
         return [segment]
     return [Segment(speaker=segment.speaker, text=" ".join(w.text for w in group),
                     start=group[0].start, end=group[-1].end, words=group) for group in groups]
 
 
+def _pause_groups(words: Sequence[_T], max_pause: float) -> list[list[_T]]:
+    groups: list[list[_T]] = []
+    for word in words:
+        if not groups or word.start - groups[-1][-1].end > max_pause:
+            groups.append([])
+        groups[-1].append(word)
+    return groups
+
+
 class Transcriber:
-    """Transcribes recordings into speaker-labelled segments.
+    """Transcribes recordings into speaker-labelled, word-timed segments.
 
     Args:
-        settings: ``whisper_model`` (``base``, ``tiny.en`` or a CTranslate2 folder),
-            ``beam_size``, ``whisper_batch_size`` (batched inference when > 1), ``cpu_threads``,
-            ``vad``, ``language``, ``channel_roles`` and ``model_cache``.
+        settings: Reads ``whisper_model`` (``base``, ``tiny.en`` or a CTranslate2 folder),
+            ``model_cache``, ``beam_size``, ``whisper_batch_size`` (batched inference when
+            > 1, the main speed lever on CPU), ``cpu_threads``, ``vad``, ``language`` (None
+            detects it) and ``channel_roles`` (speaker names of channels 0 and 1).
+            Default: ``Settings()``.
 
-    Example:
-        >>> t = Transcriber(Settings(whisper_model="tiny.en"))
-        >>> for segment in t.segments(Path("call.ogg")):
-        ...     print(segment.speaker, segment.text)
+    The model is loaded by ``warm_up()`` or on first use. One instance can serve several
+    threads (each call decodes with its own pipeline object).
     """
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._model = None
-        self._pipeline = None
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self._model: WhisperModel | None = None
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:
-        """Load the model now (otherwise it is loaded on first use)."""
-        if self._model is not None:
-            return
+        """Load the Whisper model now (0.4-0.6 s for the bundled ones).
+
+        Raises:
+            ModelError: the model cannot be found, assembled or loaded.
+        """
         with self._lock:
             if self._model is not None:
                 return
-            folder = whisper_model_dir(self.settings.whisper_model, self.settings.model_cache)
+            s = self.settings
+            folder = whisper_model_dir(s.whisper_model, s.model_cache)
             try:
-                from faster_whisper import BatchedInferencePipeline, WhisperModel
+                from faster_whisper import WhisperModel
 
-                model = WhisperModel(str(folder), device="cpu", compute_type="int8",
-                                     cpu_threads=self.settings.cpu_threads, local_files_only=True)
-            except Exception as exc:
-                raise ModelError(f"Could not load the Whisper model from {folder}: {exc}") from exc
-            self._pipeline = (BatchedInferencePipeline(model)
-                              if self.settings.whisper_batch_size > 1 else None)
-            self._model = model
-            log.info("Whisper model loaded from %s", folder)
+                self._model = WhisperModel(str(folder), device="cpu", compute_type="int8",
+                                           cpu_threads=s.cpu_threads, local_files_only=True)
+            except Exception as exc:  # ctranslate2 raises RuntimeError/ValueError on bad files
+                raise ModelError(f"Could not load the Whisper model from {folder}: {exc}. Is it "
+                                 "a CTranslate2 Whisper model folder?") from exc
+            log.info("Whisper model %s loaded from %s", s.whisper_model, folder)
 
     def speaker_name(self, channel: int) -> str:
+        """``channel_roles[channel]`` when configured, else ``"channel-<n>"``."""
         roles = self.settings.channel_roles
         return roles[channel] if roles else f"channel-{channel}"
 
-    def _transcribe_channel(self, audio):
-        s = self.settings
-        options = dict(beam_size=s.beam_size, language=s.language, word_timestamps=True,
-                       vad_filter=s.vad, condition_on_previous_text=False)
-        if self._pipeline is not None:
-            return self._pipeline.transcribe(audio, batch_size=s.whisper_batch_size, **options)
-        return self._model.transcribe(audio, **options)
-
-    def transcribe(
-        self, path: Path, progress: bool = True, on_progress: ProgressCallback | None = None
-    ) -> tuple[Iterator[Segment], dict]:
-        """Start transcribing; returns a segment generator and an info dict.
-
-        The info dict has ``duration`` at once and ``language`` once the first channel has
-        started. Segments come channel by channel, each channel in time order.
-        """
-        channels = load_channels(Path(path))
-        self.warm_up()
-        duration = len(channels[0]) / SAMPLING_RATE
-        total = duration * len(channels)
-        info: dict = {"duration": duration, "language": self.settings.language,
-                      "channels": len(channels)}
-
-        def generate() -> Iterator[Segment]:
-            bar = tqdm(total=round(total, 1), unit="s", desc=Path(path).name, disable=not progress,
-                       leave=False, bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s audio "
-                       "[{elapsed}<{remaining}]")
-            done_before = 0.0
-            try:
-                for channel, audio in enumerate(channels):
-                    pieces, channel_info = self._transcribe_channel(audio)
-                    info["language"] = info["language"] or channel_info.language
-                    speaker = self.speaker_name(channel)
-                    for piece in pieces:
-                        text = piece.text.strip()
-                        done = done_before + min(piece.end, duration)
-                        bar.update(max(0.0, round(done - bar.n, 1)))
-                        if on_progress:
-                            on_progress(done, total)
-                        if not text:
-                            continue
-                        words = [Word(round(w.start, 3), round(w.end, 3), w.word.strip(),
-                                      round(w.probability, 4)) for w in (piece.words or [])]
-                        segment = Segment(speaker=speaker, text=text, start=round(piece.start, 3),
-                                          end=round(piece.end, 3), words=words)
-                        yield from split_on_pauses(segment)
-                    done_before += duration
-                    bar.update(max(0.0, round(done_before - bar.n, 1)))
-                    if on_progress:
-                        on_progress(done_before, total)
-            finally:
-                bar.close()
-
-        return generate(), info
-
     def segments(self, path: Path, progress: bool = True,
                  on_progress: ProgressCallback | None = None) -> Iterator[Segment]:
-        """Yield segments as they are transcribed (channel by channel)."""
-        pieces, _ = self.transcribe(path, progress, on_progress)
-        yield from pieces
+        """Yield segments as they are transcribed: channel by channel, each in time order.
+
+        The file is decoded and the model loaded before this returns, so bad input raises
+        here, not at the first ``next()``.
+
+        Args:
+            path: An audio file (see ``ingest.audio.AUDIO_EXTENSIONS``).
+            progress: Show a progress bar over seconds of audio on stderr (when a terminal).
+            on_progress: Also called with (seconds done, seconds in all) as segments come.
+
+        Raises:
+            InputError, CorruptFileError: the file is missing or not decodable audio.
+            ModelError: the model cannot be loaded.
+        """
+        job = self._start(path)
+        return self._generate(job, progress, on_progress)
 
     def run(self, path: Path, progress: bool = True,
             on_progress: ProgressCallback | None = None) -> Transcript:
-        """Transcribe a whole file: segments of all channels sorted by start time."""
-        pieces, info = self.transcribe(path, progress, on_progress)
-        segments = sorted(pieces, key=lambda s: (s.start, s.speaker))
-        return Transcript(source=str(path), segments=segments, duration=round(info["duration"], 3),
-                          language=info["language"])
+        """Transcribe a whole file; segments of all channels sorted by start time.
+
+        ``language`` is the configured one, or the one detected on most of the speech (None
+        when nothing was said).
+        """
+        job = self._start(path)
+        segments = sorted(self._generate(job, progress, on_progress),
+                          key=lambda s: (s.start, s.end, s.speaker))
+        heard = {lang: seconds for lang, seconds in job.speech.items() if seconds > 0}
+        language = self.settings.language or max(heard, key=heard.__getitem__, default=None)
+        return Transcript(source=job.source, segments=segments,
+                          duration=round(job.duration, 3), language=language)
+
+    def _start(self, path: Path) -> _Job:
+        channels = load_channels(Path(path))
+        self.warm_up()
+        return _Job(source=str(path), channels=channels, language=self.settings.language)
+
+    def _generate(self, job: _Job, progress: bool,
+                  on_progress: ProgressCallback | None) -> Iterator[Segment]:
+        duration, total = job.duration, job.duration * len(job.channels)
+        bar = tqdm(total=round(total, 1), unit="s", desc=source_name(job.source),
+                   disable=None if progress else True, leave=False, dynamic_ncols=True,
+                   bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s of audio "
+                              "[{elapsed}<{remaining}]")
+
+        def report(done: float) -> None:
+            done = min(done, total)
+            if done > bar.n:
+                bar.update(done - bar.n)
+            if on_progress:
+                on_progress(round(done, 3), round(total, 3))
+
+        try:
+            for channel, audio in enumerate(job.channels):
+                speaker = self.speaker_name(channel)
+                for piece in self._decode_channel(job, audio):
+                    yield from _to_segments(piece, speaker, duration)
+                    report(channel * duration + min(piece.end, duration))
+                report((channel + 1) * duration)
+        finally:
+            bar.close()
+
+    def _decode_channel(self, job: _Job, audio: np.ndarray) -> Iterable:
+        """faster-whisper segments of one channel; learns the language for the next one."""
+        from faster_whisper import BatchedInferencePipeline
+
+        s = self.settings
+        assert self._model is not None
+        options = dict(language=job.language, beam_size=s.beam_size, word_timestamps=True,
+                       vad_filter=s.vad, condition_on_previous_text=False)
+        if s.whisper_batch_size > 1 and s.vad:
+            # Batches need VAD to cut the audio at pauses (fixed 30 s clips cut words in two).
+            # A pipeline per call: it keeps per-run state (last_speech_timestamp).
+            pipeline = BatchedInferencePipeline(self._model)
+            pieces, info = pipeline.transcribe(audio, batch_size=s.whisper_batch_size,
+                                               **options)
+        else:
+            pieces, info = self._model.transcribe(audio, **options)
+        job.speech[info.language] = job.speech.get(info.language, 0.0) + info.duration_after_vad
+        if (job.language is None and info.duration_after_vad > 0
+                and info.language_probability >= _LANGUAGE_CONFIDENCE):
+            job.language = info.language  # the other side of the call speaks it too
+        return pieces
+
+
+def _to_segments(piece, speaker: str, duration: float) -> list[Segment]:
+    """One faster-whisper segment as callmine segments, cut at long pauses."""
+    words = [w for w in (piece.words or []) if w.word.strip()]
+    if not words:
+        text = piece.text.strip()
+        if not text:
+            return []
+        return [Segment(speaker=speaker, text=text, start=_clip(piece.start, duration),
+                        end=_clip(piece.end, duration))]
+    groups = _pause_groups(words, MAX_PAUSE)
+    segments = []
+    for group in groups:
+        # Rejoin the raw words (leading spaces included): right for languages without spaces.
+        text = piece.text.strip() if len(groups) == 1 else "".join(w.word for w in group).strip()
+        segments.append(Segment(
+            speaker=speaker, text=text, start=_clip(group[0].start, duration),
+            end=_clip(group[-1].end, duration),
+            words=[Word(_clip(w.start, duration), _clip(w.end, duration), w.word.strip(),
+                        round(float(w.probability), 4)) for w in group]))
+    return segments
+
+
+def _clip(seconds: float, duration: float) -> float:
+    """Seconds inside the recording, to the millisecond, as a plain float (not numpy's)."""
+    return round(float(min(max(seconds, 0.0), duration)), 3)

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)?")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+"""Letters and digits, with inner apostrophes kept (``don't``, ``customer's``)."""
 
 
 def normalise_words(text: str) -> list[str]:
-    """Lower-case words without punctuation."""
-    return _TOKEN.findall(text.lower())
+    """Lower-case words without punctuation (curly apostrophes count as straight ones).
+
+    Example:
+        >>> normalise_words("Don’t PANIC, it's 9-to-5!")
+        ["don't", 'panic', "it's", '9', 'to', '5']
+    """
+    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").casefold()
+    return _WORD.findall(text)
 
 
 def word_error_rate(reference: str, hypothesis: str) -> float:
     """(substitutions + deletions + insertions) / reference words, by word-level Levenshtein.
 
+    Case and punctuation are ignored; numbers are compared as written ("6" is not "six").
+    An empty reference gives 0.0 against an empty hypothesis and 1.0 against anything else.
+
     Example:
-        >>> word_error_rate("the price is too high", "the prize is high")
+        >>> word_error_rate("the price is too high", "The prize is high!")
         0.4
     """
     ref, hyp = normalise_words(reference), normalise_words(hypothesis)

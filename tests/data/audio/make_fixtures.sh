@@ -42,6 +42,12 @@ sox "$tmp/mono.pad.wav" -c 2 "$tmp/dual.wav" remix 1 1
 ffmpeg -loglevel error -y -i "$tmp/dual.wav" -c:a libopus -b:a 32k dual-mono.ogg
 
 # broken files
-head -c 3000 stereo.mp3 > truncated.mp3
-: > empty.wav
-head -c 4096 /dev/urandom > noise.mp3
+# truncated: the mono clip as MP3, cut in half; its header still announces the full length
+ffmpeg -loglevel error -y -i "$tmp/mono.pad.wav" -c:a libmp3lame -b:a 32k "$tmp/mono.mp3"
+head -c $(( $(stat -c %s "$tmp/mono.mp3") / 2 )) "$tmp/mono.mp3" > truncated.mp3
+: > empty.wav                                          # 0 bytes
+head -c 4096 /dev/urandom > noise.mp3                  # random bytes with an audio name
+sox -n -r 16000 -c 1 -b 16 no-samples.wav trim 0 0     # a WAV header and no samples
+ffmpeg -loglevel error -y -f lavfi -i testsrc=duration=1:size=32x32:rate=5 -an \
+  -c:v libx264 video-only.mp4                          # video, no audio track
+echo "This is a text file, not a recording." > text.webm
