@@ -148,10 +148,8 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 def _after_calls(ws, settings: Settings, batch, progress: bool) -> None:
     """Insights run after ingest, incrementally (only new or changed calls)."""
-    try:
-        from insights.analysis import Analyzer
-    except ImportError:  # insights not installed in this build
-        return
+    from insights.analysis import Analyzer
+
     Analyzer(ws, settings).run(progress=progress)
 
 

@@ -37,9 +37,7 @@ def build_demo(settings: Settings, progress: bool = True) -> Workspace:
     for batch in (calls, content):
         for failed in batch.failed:
             log.warning("demo: %s", failed.message)
-    try:
-        from insights.analysis import Analyzer
-    except ImportError:
-        return ws
+    from insights.analysis import Analyzer
+
     Analyzer(ws, settings).run(progress=progress)
     return ws
