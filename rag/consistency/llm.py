@@ -1,0 +1,147 @@
+"""Optional LLM check of claim pairs the rules cannot compare (``settings.llm``).
+
+Some statements are about a fact's subject but say it in a way the rules do not parse ("four
+nines of availability", "live before your next quarter-end"). With an LLM configured
+(``CALLMINE_LLM="provider:model"``, any ``langchain.chat_models.init_chat_model`` model), each
+such (fact, statement) pair is sent with the template ``prompts/compare.txt``; the fact and the
+statement go in as delimited data. The answer is validated against :class:`Verdict`
+(``with_structured_output`` when the model supports it, else JSON parsed against the same
+schema).
+
+Any failure raises :class:`~ingest.errors.LLMError`; the checker then logs a warning, notes it
+in the report, and goes on with the rules alone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from ingest.errors import LLMError
+from insights.prompt import template_variables
+
+log = logging.getLogger(__name__)
+
+PROMPTS = Path(__file__).resolve().parent / "prompts"
+_SECTION = re.compile(r"^\[(system|user)\]\s*$", re.MULTILINE)
+_TAGS = re.compile(r"</?\s*(?:fact|statement)\s*>", re.IGNORECASE)
+_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
+
+
+class Verdict(BaseModel):
+    """The LLM's judgement of one (fact, statement) pair."""
+
+    verdict: Literal["conflict", "consistent", "unrelated"] = Field(
+        description="conflict, consistent or unrelated")
+    found: str = Field("", description="The conflicting words, copied from the statement.")
+    reason: str = Field("", description="One short sentence.")
+
+
+def build_prompt(name: str, **variables: str) -> list[tuple[str, str]]:
+    """Fill ``prompts/<name>.txt`` (``[system]`` and ``[user]`` sections) with ``variables``.
+
+    Raises:
+        ValueError: when the variables given are not exactly the template's.
+
+    Example:
+        >>> [role for role, _ in build_prompt("compare", company="Acme", fact="f", statement="s")]
+        ['system', 'human']
+    """
+    text = (PROMPTS / f"{name}.txt").read_text(encoding="utf-8")
+    parts = _SECTION.split(text)
+    sections = {parts[i]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
+    if set(sections) != {"system", "user"}:
+        raise ValueError(f"{name}.txt needs a [system] and a [user] section")
+    expected = set().union(*(template_variables(s) for s in sections.values()))
+    if set(variables) != expected:
+        raise ValueError(f"prompt {name!r}: missing variables {sorted(expected - set(variables))}, "
+                         f"unexpected {sorted(set(variables) - expected)}")
+    return [("system", sections["system"].format(**variables)),
+            ("human", sections["user"].format(**variables))]
+
+
+class LLMComparer:
+    """Judges (fact, statement) pairs with a chat model.
+
+    Args:
+        company: The company's name (for the prompt).
+        llm: ``"provider:model"`` for ``init_chat_model``.
+        model: An already built chat model (takes precedence; tests pass a fake).
+        max_pairs: At most this many pairs are sent per run.
+
+    Example:
+        >>> LLMComparer("Vantora", "ollama:llama3.1").compare(
+        ...     "Vantora has a 99.9% uptime SLA.", "We run at four nines.").verdict  # doctest: +SKIP
+        'conflict'
+    """
+
+    def __init__(self, company: str, llm: str | None = None, model: Any = None,
+                 max_pairs: int = 40) -> None:
+        if llm is None and model is None:
+            raise ValueError("give an llm spec ('provider:model') or a chat model")
+        self.company = company
+        self.llm = llm
+        self._model = model
+        self.max_pairs = max_pairs
+
+    @property
+    def name(self) -> str:
+        return self.llm or type(self._model).__name__
+
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            try:
+                from langchain.chat_models import init_chat_model
+
+                self._model = init_chat_model(self.llm)
+            except Exception as exc:  # ImportError for a missing provider, ValueError...
+                raise LLMError(f"Could not create the chat model {self.llm!r}: {exc}. Set "
+                               "CALLMINE_LLM to 'provider:model' with the provider's langchain "
+                               "package installed, or unset it.") from exc
+        return self._model
+
+    def compare(self, fact: str, statement: str) -> Verdict:
+        """The verdict on one pair.
+
+        Raises:
+            LLMError: the model could not be created, failed, or answered off-schema.
+        """
+        messages = build_prompt("compare", company=self.company, fact=_TAGS.sub("", fact),
+                                statement=_TAGS.sub("", statement))
+        try:
+            verdict = self._ask(messages)
+        except LLMError:
+            raise
+        except (ValidationError, json.JSONDecodeError, ValueError) as exc:
+            raise LLMError(f"{self.name} answered off-schema: {str(exc).splitlines()[0]}") from exc
+        except Exception as exc:  # network, rate limit, provider errors
+            raise LLMError(f"{self.name} failed: {type(exc).__name__}: {exc}") from exc
+        if verdict.verdict == "conflict" and verdict.found and verdict.found not in statement:
+            log.info("LLM 'found' %r is not in the statement; quoting the statement",
+                     verdict.found[:60])
+            verdict.found = ""
+        return verdict
+
+    def _ask(self, messages: list[tuple[str, str]]) -> Verdict:
+        try:
+            structured = self.model.with_structured_output(Verdict)
+        except (NotImplementedError, AttributeError):
+            structured = None
+        if structured is not None:
+            answer = structured.invoke(messages)
+            return answer if isinstance(answer, Verdict) else Verdict.model_validate(answer)
+        reply = self.model.invoke(messages)
+        content = reply.content if hasattr(reply, "content") else reply
+        if isinstance(content, list):  # content blocks
+            content = "".join(b.get("text", "") if isinstance(b, dict) else str(b)
+                              for b in content)
+        return Verdict.model_validate_json(_FENCE.sub("", str(content).strip()))
+
+
+__all__ = ["LLMComparer", "Verdict", "build_prompt"]

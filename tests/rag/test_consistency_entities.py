@@ -1,0 +1,67 @@
+"""Undeclared spellings of our names, and never other companies' names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.messaging import Messaging, load_messaging
+from rag.consistency.entities import VariantFinder, edit_distance, normalise
+from rag.consistency.names import Names
+
+DEMO = Path(__file__).resolve().parents[2] / "rag" / "consistency" / "data" / "eval" / \
+    "vantora" / "messaging.yaml"
+
+
+@pytest.fixture(scope="module")
+def finder():
+    return VariantFinder(Names(load_messaging(DEMO)))
+
+
+def found(finder, text):
+    return [(v.found, v.declared, v.reason) for v in finder.find(text)]
+
+
+def test_normalise_and_edit_distance():
+    assert normalise("Vantora-Ledger") == "vantoraledger"
+    assert edit_distance("vantora", "ventora") == 1
+    assert edit_distance("vantora", "paystream", limit=3) == 4
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Launched for VantoraLedger customers.", [("VantoraLedger", "Vantora Ledger", "spelling")]),
+    ("Syncs via Vantora-Connect.", [("Vantora-Connect", "Vantora Connect", "spelling")]),
+    ("Vantora Technologies announced it.", [("Vantora Technologies", "Vantora", "suffix")]),
+    ("Vantora Inc announced it.", [("Vantora Inc", "Vantora Inc.", "punctuation")]),
+    ("Vantora Corp. announced it.", [("Vantora Corp.", "Vantora", "suffix")]),
+    ("A note from Ventora sales.", [("Ventora", "Vantora", "misspelling")]),
+    ("Try Vantora Leger today.", [("Vantora Leger", "Vantora Ledger", "misspelling")]),
+    ("VanTora is here.", [("VanTora", "Vantora", "case")]),
+    ("Vantora Pay launches today.", [("Vantora Pay", "Vantora", "product")]),
+])
+def test_variants(finder, text, expected):
+    assert found(finder, text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Vantora Inc. and Vantora Systems announced it.",
+    "Vantora Ledger and Vantora Connect sync with NetSuite.",
+    "Paystream, InvoiceHub, NetSuite, SAP and Sage Intacct are not us.",
+    "Vantage Pay and Vantorix are competitors.",
+    "Write to press@vantora.example or visit https://vantora.example/ledger.",
+    "VANTORA LEDGER in a shouting headline; vantora in speech.",
+    "Vantora's Ledger team ships weekly.",
+    "Vantora AP automation for mid-market teams.",
+    "The Vantora QuickBooks integration syncs nightly.",
+    "Why Vantora Beats Paystream On Price",
+    "Vantora Ledger Sync handles bank feeds.",
+    "Thanks for reading. Learn more about Vantora.",
+])
+def test_not_variants(finder, text):
+    assert found(finder, text) == []
+
+
+def test_short_company_names_are_not_fuzzy_matched():
+    finder = VariantFinder(Names(Messaging(company={"name": "Acme"})))
+    assert found(finder, "Acne and Acre are words.") == []
