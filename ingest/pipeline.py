@@ -206,7 +206,8 @@ class CallIngestor:
                     duration=duration, language=language)
         # a redacting workspace keeps no raw copy of a transcript (it holds what was removed)
         keep = not (self.redactor and kind == "transcript")
-        kept = self.workspace.keep_copy(path, digest) if keep else None
+        kept = (self.workspace.keep_copy(path, digest, "audio" if kind == "audio" else "files")
+                if keep else None)
         status = self.workspace.save_call(call, file=kept)
         return FileResult(str(path), status, meta.call_id, f"{len(turns)} turns")
 

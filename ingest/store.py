@@ -116,6 +116,7 @@ class Workspace:
             raise InputError(f"Workspace {self.root} is a file; give a folder path.")
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "files").mkdir(exist_ok=True)
+        (self.root / "audio").mkdir(exist_ok=True)
         self.embedder = embedder
         self._chroma_client = chroma_client
         self._local = threading.local()
@@ -204,15 +205,20 @@ class Workspace:
 
     # -- files ---------------------------------------------------------------------------
 
-    def keep_copy(self, path: Path, content_hash: str) -> str:
-        """Copy an ingested file into the workspace; returns its path relative to the root."""
+    def keep_copy(self, path: Path, content_hash: str, folder: str = "files") -> str:
+        """Copy an ingested file into the workspace; returns its path relative to the root.
+
+        Audio goes to ``audio/`` (the only folder the app serves, for playback); documents and
+        transcripts to ``files/``, never served, so an ingested HTML page cannot run in the app.
+        """
         name = f"{content_hash[:20]}{path.suffix.lower()}"
-        target = self.root / "files" / name
+        (self.root / folder).mkdir(exist_ok=True)
+        target = self.root / folder / name
         if not target.exists():
             tmp = target.with_suffix(target.suffix + ".part")
             shutil.copyfile(path, tmp)
             tmp.replace(target)
-        return f"files/{name}"
+        return f"{folder}/{name}"
 
     def file_path(self, relative: str | None) -> Path | None:
         """Absolute path of a kept copy, or None."""

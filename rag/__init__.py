@@ -1,0 +1,53 @@
+"""Content matching: recommendations, gap reports with content briefs, and cited answers.
+
+Example:
+    >>> from rag import Recommender, GapReporter, Answerer
+    >>> Recommender(ws, settings).run("Is our data stored in the EU?", top=3).covered
+    False
+    >>> [g.label for g in GapReporter(ws, settings).run().gaps][:1]
+    ["That's useful, but it doesn't solve hosting or SAP for us"]
+    >>> Answerer(ws, settings).run("How long does implementation take?").citations[0].asset_id
+    'faq-finance-leaders'
+"""
+
+from rag.ask import Answerer
+from rag.covered import CoveredModel
+from rag.gaps import GapReporter
+from rag.lexical import LexicalIndex
+from rag.recommend import Recommender
+from rag.records import (
+    Answer,
+    AssetHit,
+    BeforeAfter,
+    BestAsset,
+    Citation,
+    Filters,
+    GapReport,
+    PassageHit,
+    Quote,
+    Recommendation,
+    RecommendedAsset,
+    ThemeGap,
+)
+from rag.retriever import Retriever
+
+__all__ = [
+    "Answer",
+    "Answerer",
+    "AssetHit",
+    "BeforeAfter",
+    "BestAsset",
+    "Citation",
+    "CoveredModel",
+    "Filters",
+    "GapReport",
+    "GapReporter",
+    "LexicalIndex",
+    "PassageHit",
+    "Quote",
+    "Recommendation",
+    "RecommendedAsset",
+    "Recommender",
+    "Retriever",
+    "ThemeGap",
+]

@@ -53,14 +53,22 @@ def build_app(workspace: Workspace, settings: Settings):
 
 def serve(workspace: Workspace, settings: Settings, host: str = "127.0.0.1", port: int = 7860,
           auth: str | None = None, block: bool = True):
-    """Serve the app; with ``block=False`` return ``(app, url)`` and keep serving in a thread."""
+    """Serve the app; with ``block=False`` return ``(app, url)`` and keep serving in a thread.
+
+    Long work (ingestion, analyses) runs in the queue, so the page never freezes; ingestion
+    runs one batch at a time. The models behind the Ask view warm up in the background as the
+    app starts. Only the workspace ``audio/`` folder is served, so the Objections view can play
+    a recording from the quote; copies of ingested documents (``files/``) are never served.
+    """
+    from ui.views import CSS
+
     credentials = parse_auth(auth or settings.auth)
     check_binding(host, credentials)
     app = build_app(workspace, settings)
     app.queue(default_concurrency_limit=4)
     _, url, _ = app.launch(
         server_name=host, server_port=port, auth=credentials, prevent_thread_lock=not block,
-        quiet=not block, footer_links=["api"], ssr_mode=False,
-        allowed_paths=[str(workspace.root / "files")],
+        quiet=not block, footer_links=["api"], ssr_mode=False, css=CSS,
+        allowed_paths=[str(workspace.root / "audio")],
     )
     return app, url

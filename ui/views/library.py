@@ -6,24 +6,30 @@ insights analysis runs, so objections and themes stay current.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingest.records import BatchResult, FileResult, Turn
 from ingest.settings import Settings
 from ingest.store import Workspace
 from insights.records import Objection
 from ui.views.errors import require, shows_errors
-from ui.views.text import clock, html_text
+from ui.views.text import clock, html_text, markdown_text
 
 CALL_HEADERS = ["call", "date", "rep", "account", "stage", "outcome", "segment", "kind"]
 ASSET_HEADERS = ["asset", "title", "type", "public", "published"]
 TRANSCRIPT_HEADERS = ["turn", "time", "speaker", "side", "text"]
 RESULT_HEADERS = ["file", "status", "id", "message"]
 
-CALL_TYPES = [".wav", ".mp3", ".m4a", ".flac", ".ogg", ".opus", ".webm", ".mp4",
-              ".vtt", ".srt", ".json", ".txt"]
-CONTENT_TYPES = [".md", ".html", ".htm", ".pdf", ".docx", ".pptx", ".txt"]
+CALL_LABEL = ("Calls: recordings (.wav .mp3 .m4a .flac .ogg .opus .webm .mp4) or transcripts "
+              "(.vtt .srt .json .txt)")
+CONTENT_LABEL = "Content: documents (.md .html .htm .pdf .docx .pptx .txt)"
+# Uploads are not filtered by type here: a file of another kind is reported on its own line
+# of the results while the rest of the batch goes in.
+
+if TYPE_CHECKING:
+    import gradio as gr
 
 
 def call_rows(workspace: Workspace) -> list[list]:
@@ -98,6 +104,23 @@ def _marked(text: str, objections: Sequence[Objection]) -> str:
     return "".join(out)
 
 
+class _ReportingTranscriber:
+    """Hands the ingestor's transcriber a progress callback (seconds done, seconds in all).
+
+    ``CallIngestor.run`` reports per file; this adapter lets the bar move inside a long
+    recording too. Ingest events run one at a time, so one callback slot is enough.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        from ingest.transcribe import Transcriber
+
+        self.inner = Transcriber(settings)
+        self.on_progress: Callable[[float, float], None] | None = None
+
+    def run(self, path: Path, progress: bool = False):
+        return self.inner.run(path, progress=progress, on_progress=self.on_progress)
+
+
 def _paths(files: Sequence[str] | str | None) -> list[Path]:
     if not files:
         return []
@@ -114,15 +137,16 @@ def _check_batch(batch: BatchResult, what: str) -> None:
                        print_exception=False)
 
 
-def build(workspace: Workspace, settings: Settings) -> None:
-    """The Calls and library tab."""
+def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
+    """The Calls and library tab; ``page`` is the app's ``gr.Blocks`` (refreshed on load)."""
     import gradio as gr
 
     from ingest.pipeline import CallIngestor, ContentIngestor, ingest_messaging
     from insights import load_objections
     from insights.analysis import Analyzer
 
-    calls_ingestor = CallIngestor(workspace, settings)
+    transcriber = _ReportingTranscriber(settings)
+    calls_ingestor = CallIngestor(workspace, settings, transcriber=transcriber)
     content_ingestor = ContentIngestor(workspace)
 
     def stats_md() -> str:
@@ -141,13 +165,11 @@ def build(workspace: Workspace, settings: Settings) -> None:
     with gr.Accordion("Add calls, content or messaging", open=False):
         with gr.Row():
             with gr.Column():
-                call_files = gr.File(file_count="multiple", file_types=CALL_TYPES,
-                                     label="Calls: audio or transcripts")
+                call_files = gr.File(file_count="multiple", label=CALL_LABEL)
                 call_manifest = gr.File(file_types=[".csv"], label="Manifest (calls.csv, optional)")
                 ingest_calls_btn = gr.Button("Ingest calls", variant="primary")
             with gr.Column():
-                content_files = gr.File(file_count="multiple", file_types=CONTENT_TYPES,
-                                        label="Content: documents, decks, pages")
+                content_files = gr.File(file_count="multiple", label=CONTENT_LABEL)
                 content_manifest = gr.File(file_types=[".csv"],
                                            label="Manifest (content.csv, optional)")
                 ingest_content_btn = gr.Button("Ingest content", variant="primary")
@@ -156,17 +178,22 @@ def build(workspace: Workspace, settings: Settings) -> None:
                 ingest_messaging_btn = gr.Button("Ingest messaging")
         summary = gr.Markdown()
         results = gr.Dataframe(headers=RESULT_HEADERS, interactive=False, wrap=True,
-                               label="Result per file")
+                               label="Result per file", elem_classes="cm-table",
+                               column_widths=["30%", "10%", "20%", "40%"])
 
     calls = gr.Dataframe(value=call_rows(workspace), headers=CALL_HEADERS, interactive=False,
-                         label="Calls", max_height=320)
-    call_id = gr.Dropdown(choices=call_choices(), label="Transcript of", filterable=True)
-    transcript_view = gr.HTML(transcript_html([], []), elem_classes="cm-transcript-box")
+                         label="Calls", max_height=320, elem_classes="cm-table")
+    call_id = gr.Dropdown(choices=call_choices(), label="Transcript of", allow_custom_value=True,
+                          elem_id="cm-call")
+    transcript_view = gr.HTML(transcript_html([], []), elem_id="cm-transcript")
     with gr.Accordion("Transcript as a table", open=False):
         transcript = gr.Dataframe(headers=TRANSCRIPT_HEADERS, interactive=False, wrap=True,
-                                  label="Transcript")
+                                  label="Transcript", elem_classes="cm-table",
+                                  column_widths=["6%", "7%", "15%", "7%", "65%"])
     assets = gr.Dataframe(value=asset_rows(workspace), headers=ASSET_HEADERS, interactive=False,
-                          label="Content library", max_height=320)
+                          label="Content library", max_height=320, elem_classes="cm-table",
+                          elem_id="cm-assets",
+                          column_widths=["25%", "45%", "12%", "8%", "10%"])
     refresh = gr.Button("Refresh")
 
     @shows_errors
@@ -184,10 +211,24 @@ def build(workspace: Workspace, settings: Settings) -> None:
                        "transcripts) to ingest.")
         progress(0, desc="Ingesting calls")
 
+        done = [0]
+
         def on_file(i: int, n: int, result: FileResult) -> None:
+            done[0] = i
             progress((i, n), desc=f"{Path(result.path).name}: {result.status}")
 
-        batch = calls_ingestor.run(paths, Path(manifest) if manifest else None, on_file=on_file)
+        def on_audio(seconds: float, total: float) -> None:
+            n = len(paths)
+            share = seconds / total if total else 0.0
+            progress((done[0] + share) / n, desc=f"file {done[0] + 1} of {n}: transcribing "
+                                                 f"{seconds:.0f} of {total:.0f} s")
+
+        transcriber.on_progress = on_audio
+        try:
+            batch = calls_ingestor.run(paths, Path(manifest) if manifest else None,
+                                       on_file=on_file)
+        finally:
+            transcriber.on_progress = None
         _check_batch(batch, "call")
         if any(r.status in ("stored", "replaced") for r in batch.results):
             progress(1.0, desc="Finding objections and themes")
@@ -209,11 +250,14 @@ def build(workspace: Workspace, settings: Settings) -> None:
         return (f"Content: {batch_summary(batch)}", result_rows(batch), *refreshed())
 
     @shows_errors
-    def ingest_messaging_file(file):
+    def ingest_messaging_file(file, progress=gr.Progress()):
         require(file, "Choose a messaging.yaml file to ingest.")
         r = ingest_messaging(workspace, Path(file))
-        return f"Messaging: {r.status} ({r.message})", [[Path(file).name, r.status, "messaging",
-                                                         r.message]]
+        if r.status in ("stored", "replaced") and workspace.stats()["calls"]:
+            progress(0.5, desc="Finding talk-track uses with the new messaging")
+            Analyzer(workspace, settings).run()
+        return (f"Messaging: {r.status} ({markdown_text(r.message)})",
+                [[Path(file).name, r.status, "messaging", r.message]])
 
     outputs = [summary, results, stats, calls, assets, call_id]
     ingest_calls_btn.click(ingest_calls, [call_files, call_manifest], outputs,
@@ -226,3 +270,4 @@ def build(workspace: Workspace, settings: Settings) -> None:
                                concurrency_limit=1)
     call_id.change(show_transcript, call_id, [transcript_view, transcript], api_name="transcript")
     refresh.click(refreshed, None, [stats, calls, assets, call_id], api_name="library")
+    page.load(refreshed, None, [stats, calls, assets, call_id], api_name=False)

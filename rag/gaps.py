@@ -1,0 +1,291 @@
+"""The gap report: which objection themes the content answers, which it does not, what to do.
+
+For every objection theme (from :mod:`insights`):
+
+- **coverage** = how well the best asset answers the theme: for each asset ``a``,
+  ``coverage_a = mean over the theme's objections o of P(a answers o)`` (the covered model's
+  probability for a's best passage; 0 when a is not among o's candidates), and
+  ``coverage = max_a coverage_a``. The argmax is the theme's ``best`` asset, shown with the
+  passage that answered its objections best.
+- **priority** = ``count_norm * (1 + lost_share) * (1 - coverage)``, where ``count_norm`` is
+  the theme's objection count over the largest theme's, and ``lost_share`` the share of its
+  objections raised in lost deals. Frequent, deal-losing, unanswered themes come first.
+- ``coverage`` reads as the expected share of the theme's objections that its best asset
+  answers (the model's probabilities are calibrated on labelled pairs), so a theme is a
+  **gap** when its coverage is below :data:`COVERAGE_BAR` (0.5: the best asset more likely
+  fails than answers a typical objection of the theme);
+  gaps are sorted by priority, highest first, each with a content brief (:mod:`rag.brief`);
+  covered themes are listed apart, also by priority.
+- **unused assets** are assets never among the top 3 recommendations for any objection.
+- **before/after** (the closed loop): for every asset with a ``published`` date, the theme it
+  answers best (highest ``coverage_a``; themes raised at least twice first), and that theme's
+  objections per 100 calls before and after the date (calls with a date only; a call on the
+  date counts as after). A drop after publishing is a hint, not proof: reps, season and deal
+  mix change too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from ingest.errors import LLMError
+from rag.brief import BriefWriter
+from rag.llm import chat_model
+from rag.recommend import Recommender
+from rag.records import BeforeAfter, BestAsset, GapReport, Quote, ThemeGap
+from rag.retriever import location, passage_text
+
+if TYPE_CHECKING:
+    from ingest.records import AssetMeta, CallMeta
+    from ingest.settings import Settings
+    from ingest.store import Workspace
+    from insights.records import Objection, Theme
+    from rag.covered import Candidate
+
+log = logging.getLogger(__name__)
+
+TOP = 3
+"""An asset is used when it is among this many recommendations for some objection."""
+MAX_OBJECTIONS = 40
+"""Objections per theme scored at most (evenly sampled from a larger theme)."""
+QUOTES = 5
+COVERAGE_BAR = 0.5
+"""A theme whose coverage is below this is a gap."""
+
+
+def priority(count: int, max_count: int, lost: int, coverage: float) -> float:
+    """``count_norm * (1 + lost_share) * (1 - coverage)`` (see the module docstring).
+
+    Example:
+        >>> round(priority(count=10, max_count=10, lost=5, coverage=0.2), 3)
+        1.2
+    """
+    if count <= 0 or max_count <= 0:
+        return 0.0
+    lost_share = min(max(lost / count, 0.0), 1.0)
+    return (count / max_count) * (1.0 + lost_share) * (1.0 - min(max(coverage, 0.0), 1.0))
+
+
+@dataclass(slots=True)
+class _ThemeScore:
+    """What scoring a theme's objections found."""
+
+    coverage: dict[str, float] = field(default_factory=dict)
+    best_passage: dict[str, Candidate] = field(default_factory=dict)
+    covered_share: float = 0.0
+
+
+class GapReporter:
+    """Builds the gap report of a workspace.
+
+    Args:
+        ws: The workspace (calls, insights and content).
+        settings: callmine settings (``settings.llm`` turns LLM-written briefs on).
+        llm: An already built chat model for the briefs (takes precedence; tests pass fakes).
+        recommender: An injected recommender (default: one on ``ws``).
+        themes: Themes to report on (default: ``insights.load_themes(ws)``).
+        objections: Their objections (default: ``insights.load_objections(ws)``).
+        coverage_bar: Themes with a lower coverage are gaps.
+
+    Example:
+        >>> report = GapReporter(ws).run()
+        >>> [(g.label, round(g.coverage, 2)) for g in report.gaps][:1]
+        [('EU data residency', 0.04)]
+    """
+
+    def __init__(self, ws: Workspace, settings: Settings | None = None, llm: Any = None,
+                 recommender: Recommender | None = None, themes: list[Theme] | None = None,
+                 objections: list[Objection] | None = None,
+                 coverage_bar: float = COVERAGE_BAR) -> None:
+        self.ws = ws
+        self.settings = settings
+        self._llm = llm
+        self.recommender = recommender or Recommender(ws, settings)
+        self._themes = themes
+        self._objections = objections
+        self.coverage_bar = coverage_bar
+
+    def load(self) -> tuple[list[Theme], list[Objection]]:
+        """The themes and objections to report on."""
+        if self._themes is not None and self._objections is not None:
+            return self._themes, self._objections
+        from insights import load_objections, load_themes
+
+        themes = self._themes if self._themes is not None else load_themes(self.ws)
+        objections = self._objections if self._objections is not None else load_objections(self.ws)
+        return themes, objections
+
+    def run(self) -> GapReport:
+        """The gap report (see the module docstring for every formula).
+
+        Raises:
+            WorkspaceError: when no content was ingested.
+        """
+        retriever = self.recommender.retriever
+        retriever.check_content()
+        themes, objections = self.load()
+        bar = self.coverage_bar
+        by_theme: dict[str, list[Objection]] = defaultdict(list)
+        for o in objections:
+            if o.theme_id:
+                by_theme[o.theme_id].append(o)
+        texts = sorted({" ".join(o.text.split()) for o in objections if o.text.strip()})
+        scored = self._score_texts(texts)
+        calls = {c.call_id: c.meta for c in self.ws.calls()}
+        max_count = max((t.count for t in themes), default=0)
+        report = GapReport(coverage_bar=bar)
+        per_theme: dict[str, _ThemeScore] = {}
+        for theme in themes:
+            members = by_theme.get(theme.id, [])
+            score = self._theme_score(members, scored)
+            per_theme[theme.id] = score
+            item = self._gap_item(theme, members, score, calls, max_count)
+            (report.gaps if item.coverage < bar else report.covered).append(item)
+        report.gaps.sort(key=lambda g: (-g.priority, g.label))
+        report.covered.sort(key=lambda g: (-g.priority, g.label))
+        used = {c.hit.asset.asset_id for cands in scored.values() for c in cands[:TOP]}
+        assets = self.ws.assets()
+        report.unused_assets = [a for a in assets if a.asset_id not in used]
+        report.before_after = self._before_after(assets, themes, per_theme, by_theme, calls)
+        self._write_briefs(report)
+        return report
+
+    # -- scoring -------------------------------------------------------------------------
+
+    def _score_texts(self, texts: list[str]) -> dict[str, list[Candidate]]:
+        """Scored candidates of every distinct objection text (one embedding batch)."""
+        if not texts:
+            return {}
+        vectors = self.recommender.retriever.embed(texts)
+        return {t: self.recommender.candidates(t, vector=v) for t, v in zip(texts, vectors)}
+
+    def _theme_score(self, members: list[Objection], scored: dict[str, list[Candidate]]
+                     ) -> _ThemeScore:
+        texts = [" ".join(o.text.split()) for o in members if o.text.strip()]
+        if len(texts) > MAX_OBJECTIONS:
+            step = len(texts) / MAX_OBJECTIONS
+            texts = [texts[int(i * step)] for i in range(MAX_OBJECTIONS)]
+        out = _ThemeScore()
+        if not texts:
+            return out
+        sums: dict[str, float] = defaultdict(float)
+        bar = self.recommender.model.threshold
+        hits = 0
+        for text in texts:
+            cands = scored.get(text, [])
+            if cands and cands[0].probability >= bar:
+                hits += 1
+            for c in cands:
+                a = c.hit.asset.asset_id
+                sums[a] += c.probability
+                if a not in out.best_passage or c.probability > out.best_passage[a].probability:
+                    out.best_passage[a] = c
+        out.coverage = {a: s / len(texts) for a, s in sums.items()}
+        out.covered_share = hits / len(texts)
+        return out
+
+    def _gap_item(self, theme: Theme, members: list[Objection], score: _ThemeScore,
+                  calls: dict[str, CallMeta], max_count: int) -> ThemeGap:
+        best = None
+        coverage = 0.0
+        if score.coverage:
+            asset_id = max(score.coverage, key=lambda a: (score.coverage[a], a))
+            coverage = score.coverage[asset_id]
+            cand = score.best_passage[asset_id]
+            chunk = cand.hit.best.chunk
+            best = BestAsset(asset_id, cand.hit.asset.title or asset_id, passage_text(chunk),
+                             round(coverage, 4), location(chunk, cand.sentence))
+        stages = Counter(calls[o.call_id].stage for o in members
+                         if o.call_id in calls and calls[o.call_id].stage)
+        return ThemeGap(
+            theme_id=theme.id, label=theme.label, category=theme.category, count=theme.count,
+            lost=theme.lost, won=theme.won, open=theme.open, coverage=round(coverage, 4),
+            priority=round(priority(theme.count, max_count, theme.lost, coverage), 4),
+            best=best, covered_share=round(score.covered_share, 4),
+            stage=stages.most_common(1)[0][0] if stages else None,
+            quotes=self._quotes(members, calls))
+
+    @staticmethod
+    def _quotes(members: list[Objection], calls: dict[str, CallMeta]) -> list[Quote]:
+        """Up to :data:`QUOTES` verbatim quotes, lost deals first, one per call first."""
+        order = {"lost": 0, "open": 1, "won": 2}
+        ranked = sorted(members, key=lambda o: (
+            order.get(calls[o.call_id].outcome if o.call_id in calls else None, 3),
+            -o.confidence, o.call_id, o.turn))
+        picked: list[Objection] = []
+        seen_calls: set[str] = set()
+        for o in ranked:  # first pass: one per call
+            if o.call_id not in seen_calls:
+                picked.append(o)
+                seen_calls.add(o.call_id)
+        picked += [o for o in ranked if o not in picked]
+        out = []
+        for o in picked[:QUOTES]:
+            meta = calls.get(o.call_id)
+            out.append(Quote(o.call_id, o.turn, o.text, meta.date if meta else None,
+                             meta.outcome if meta else None, meta.stage if meta else None))
+        return out
+
+    # -- closed loop ---------------------------------------------------------------------
+
+    def _before_after(self, assets: list[AssetMeta], themes: list[Theme],
+                      per_theme: dict[str, _ThemeScore], by_theme: dict[str, list[Objection]],
+                      calls: dict[str, CallMeta]) -> list[BeforeAfter]:
+        dated = {cid: m.date for cid, m in calls.items() if m.date is not None}
+        by_id = {t.id: t for t in themes}
+        out = []
+        for asset in assets:
+            if asset.published is None:
+                continue
+            # the theme it answers best; a recurring theme (2+ objections) before a one-off
+            options = [(by_id[tid].count >= 2, s.coverage[asset.asset_id], by_id[tid].count, tid)
+                       for tid, s in per_theme.items() if asset.asset_id in s.coverage]
+            if not options:
+                continue
+            _, coverage, _, theme_id = max(options)
+            item = self._frequency(asset, theme_id, by_id[theme_id].label,
+                                   by_theme.get(theme_id, []), dated)
+            item.coverage = round(coverage, 4)
+            out.append(item)
+        out.sort(key=lambda b: (b.published, b.asset_id))
+        return out
+
+    @staticmethod
+    def _frequency(asset: AssetMeta, theme_id: str, label: str, members: list[Objection],
+                   dated: dict[str, date]) -> BeforeAfter:
+        published = asset.published
+        before = [c for c, d in dated.items() if d < published]
+        after = [c for c, d in dated.items() if d >= published]
+        counts = Counter(o.call_id for o in members if o.call_id in dated)
+
+        def per_100(group: list[str]) -> float | None:
+            return round(100.0 * sum(counts[c] for c in group) / len(group), 2) if group else None
+
+        return BeforeAfter(asset.asset_id, asset.title or asset.asset_id, published, theme_id,
+                           label, per_100(before), per_100(after), len(before), len(after))
+
+    # -- briefs --------------------------------------------------------------------------
+
+    def _write_briefs(self, report: GapReport) -> None:
+        messaging = self.ws.messaging()
+        company = messaging.company.name if messaging is not None else None
+        try:
+            model = chat_model(self.settings, self._llm)
+        except LLMError as exc:
+            log.warning("LLM unavailable, briefs from the template: %s", exc)
+            report.llm_error = str(exc)
+            model = None
+        template = BriefWriter(company)
+        writer = BriefWriter(company, model)
+        for gap in report.gaps:
+            try:
+                gap.brief = writer.run(gap)
+            except LLMError as exc:
+                log.warning("LLM failed on the brief for %r, using the template: %s",
+                            gap.label, exc)
+                report.llm_error = report.llm_error or str(exc)
+                gap.brief = template.run(gap)

@@ -1,0 +1,269 @@
+"""The lexical side of retrieval: an SQLite FTS5 index of the passages, kept in the workspace DB.
+
+Tables (created on first use):
+
+- ``rag_fts``: FTS5 (Porter stemming over unicode61) of each passage's text, heading path and
+  asset title, with ``chunk_id`` and ``asset_id`` unindexed.
+- ``rag_fts_assets``: for each indexed asset, the fingerprint it was indexed at (content hash
+  and ingest time) and the rowids of its passages (an FTS row has its chunk's rowid).
+- ``rag_fts_vocab``: an ``fts5vocab`` view of the index (document frequency per term).
+
+The index is derived from the ``chunks`` table of completely stored assets and refreshed
+lazily, before every search: assets whose fingerprint changed, that appeared, or that went
+(removed, or pending during a re-ingest) are re-indexed or dropped, in one transaction that
+also re-reads the chunks, so a search never sees passages that the ``chunks`` table does not
+hold. :meth:`LexicalIndex.verify` compares the two chunk by chunk (id and text).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sqlite3
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rag.terms import fts_query, key_terms
+
+if TYPE_CHECKING:
+    from ingest.store import Workspace
+
+log = logging.getLogger(__name__)
+
+_SCHEMA = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS rag_fts USING fts5("
+    "text, heading, title, chunk_id UNINDEXED, asset_id UNINDEXED, "
+    "tokenize='porter unicode61')",
+    "CREATE TABLE IF NOT EXISTS rag_fts_assets ("
+    "asset_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, rows TEXT NOT NULL)",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS rag_fts_vocab USING fts5vocab(rag_fts, 'row')",
+)
+_CURRENT = ("SELECT asset_id, content_hash || '|' || ingested_at AS fp FROM assets "
+            "WHERE status='complete'")
+
+MAX_TERMS = 8
+"""Query terms sent to FTS5 at most: the rarest ones (common terms add cost, not signal)."""
+MAX_DF_SHARE = 0.25
+"""Terms in more than this share of passages are left out of the lexical query."""
+
+
+@dataclass(slots=True)
+class LexicalHit:
+    chunk_id: str
+    asset_id: str
+    bm25: float
+
+
+class LexicalIndex:
+    """FTS5 search over a workspace's passages, synced lazily with its ``chunks`` table.
+
+    Args:
+        ws: The workspace (its SQLite database holds the index).
+
+    Example:
+        >>> index = LexicalIndex(ws)
+        >>> [h.chunk_id for h in index.search("EU data residency", limit=3)]
+        ['security-faq#2', 'dpa#0']
+    """
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self._ready = False
+        self._stems: dict[str, str] = {}
+        self._size: tuple[int, int] | None = None
+        self._state = 0
+        self._checked: tuple[int, int, int] | None = None
+
+    def _ensure(self) -> None:
+        if self._ready:
+            return
+        have = {r[0] for r in self.ws.db.execute(
+            "SELECT name FROM sqlite_master WHERE name IN "
+            "('rag_fts', 'rag_fts_assets', 'rag_fts_vocab')")}
+        if len(have) < 3:
+            with self.ws.transaction() as db:
+                for statement in _SCHEMA:
+                    db.execute(statement)
+        self._ready = True
+
+    # -- sync ----------------------------------------------------------------------------
+
+    def _db_version(self) -> tuple[int, int, int]:
+        """Changes to the database since: other connections' commits (``data_version``) and
+        this connection's own writes (``total_changes``)."""
+        db = self.ws.db
+        return id(db), db.execute("PRAGMA data_version").fetchone()[0], db.total_changes
+
+    def sync(self) -> int:
+        """Bring the index in line with the complete assets' chunks; returns assets refreshed.
+
+        Costs one pragma when nothing was written to the database since the last check.
+        """
+        self._ensure()
+        if self._checked == self._db_version():
+            return 0
+        current = dict(self.ws.db.execute(_CURRENT).fetchall())
+        indexed = dict(self.ws.db.execute(
+            "SELECT asset_id, fingerprint FROM rag_fts_assets").fetchall())
+        if current == indexed:
+            self._state = hash(frozenset(current.items()))
+            self._checked = self._db_version()
+            return 0
+        with self.ws.transaction() as db:  # re-read under the write lock: no ingest in between
+            current = dict(db.execute(_CURRENT).fetchall())
+            indexed = {r[0]: (r[1], json.loads(r[2])) for r in db.execute(
+                "SELECT asset_id, fingerprint, rows FROM rag_fts_assets")}
+            stale = [a for a, (fp, _) in indexed.items() if current.get(a) != fp]
+            fresh = [a for a, fp in current.items() if indexed.get(a, (None,))[0] != fp]
+            for asset_id in stale:
+                self._drop(db, indexed[asset_id][1])
+                db.execute("DELETE FROM rag_fts_assets WHERE asset_id=?", (asset_id,))
+            for asset_id in fresh:
+                self._index_asset(db, asset_id, current[asset_id])
+        self._state = hash(frozenset(current.items()))
+        self._checked = self._db_version()
+        log.info("lexical index: %d asset(s) dropped, %d indexed", len(stale), len(fresh))
+        return len(set(stale) | set(fresh))
+
+    @staticmethod
+    def _drop(db: sqlite3.Connection, rows: list[int]) -> None:
+        for i in range(0, len(rows), 500):
+            part = rows[i:i + 500]
+            db.execute(f"DELETE FROM rag_fts WHERE rowid IN ({','.join('?' * len(part))})", part)
+
+    def _index_asset(self, db: sqlite3.Connection, asset_id: str, fingerprint: str) -> None:
+        """(Re-)index one asset's chunks; FTS rows share the ``chunks`` table's rowids."""
+        rows = db.execute(
+            "SELECT c.rowid AS rid, c.chunk_id, c.text, c.heading_path, a.title FROM chunks c "
+            "JOIN assets a USING (asset_id) WHERE c.asset_id=? ORDER BY c.idx",
+            (asset_id,)).fetchall()
+        rowids = [r["rid"] for r in rows]
+        self._drop(db, rowids)  # a rowid the chunks table reused after a delete
+        db.executemany(
+            "INSERT INTO rag_fts (rowid, text, heading, title, chunk_id, asset_id) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(r["rid"], r["text"], " ".join(json.loads(r["heading_path"])), r["title"] or "",
+              r["chunk_id"], asset_id) for r in rows])
+        db.execute(
+            "INSERT OR REPLACE INTO rag_fts_assets (asset_id, fingerprint, rows) VALUES (?, ?, ?)",
+            (asset_id, fingerprint, json.dumps(rowids)))
+
+    def rebuild(self) -> None:
+        """Drop and re-create the whole index from the chunks table."""
+        self._ensure()
+        with self.ws.transaction() as db:
+            db.execute("DELETE FROM rag_fts")
+            db.execute("DELETE FROM rag_fts_assets")
+        self.sync()
+
+    def verify(self) -> list[str]:
+        """Differences between the index and the complete assets' chunks (empty: in sync).
+
+        Compares chunk ids, owning assets and texts; returns one line per difference.
+        """
+        self._ensure()
+        want = {r["chunk_id"]: (r["asset_id"], r["text"]) for r in self.ws.db.execute(
+            "SELECT c.chunk_id, c.asset_id, c.text FROM chunks c JOIN assets a USING (asset_id)"
+            " WHERE a.status='complete'")}
+        have = {r["chunk_id"]: (r["asset_id"], r["text"]) for r in self.ws.db.execute(
+            "SELECT chunk_id, asset_id, text FROM rag_fts")}
+        problems = [f"missing from the index: {c}" for c in sorted(want.keys() - have.keys())]
+        problems += [f"not in chunks: {c}" for c in sorted(have.keys() - want.keys())]
+        problems += [f"text differs: {c}" for c in sorted(want.keys() & have.keys())
+                     if want[c] != have[c]]
+        return problems
+
+    # -- statistics ----------------------------------------------------------------------
+
+    def size(self) -> int:
+        """Number of indexed passages."""
+        self._ensure()
+        return int(self.ws.db.execute("SELECT COUNT(*) FROM rag_fts_docsize").fetchone()[0])
+
+    def doc_freq(self, terms: list[str]) -> dict[str, int]:
+        """Passages holding each term (after Porter stemming, as the index does)."""
+        self._ensure()
+        if not terms:
+            return {}
+        stemmed = self._porter(terms)
+        wanted = sorted(set(stemmed.values()))
+        rows = dict(self.ws.db.execute(
+            f"SELECT term, doc FROM rag_fts_vocab WHERE term IN ({','.join('?' * len(wanted))})",
+            wanted).fetchall())
+        return {t: int(rows.get(s, 0)) for t, s in stemmed.items()}
+
+    def _porter(self, terms: list[str]) -> dict[str, str]:
+        """The terms as the index's Porter tokenizer stores them, asked of SQLite through a
+        per-connection TEMP FTS5 table (nothing is written to the workspace file)."""
+        cache: dict[str, str] = self._stems
+        todo = [t for t in dict.fromkeys(terms) if t not in cache]
+        if todo:
+            db = self.ws.db
+            if db.execute("SELECT 1 FROM sqlite_temp_master WHERE name='rag_stem'").fetchone() \
+                    is None:
+                db.execute("CREATE VIRTUAL TABLE temp.rag_stem USING fts5(x, "
+                           "tokenize='porter unicode61')")
+                db.execute("CREATE VIRTUAL TABLE temp.rag_stem_v USING fts5vocab(temp, rag_stem, "
+                           "'instance')")
+            db.execute("DELETE FROM temp.rag_stem")
+            db.executemany("INSERT INTO temp.rag_stem (rowid, x) VALUES (?, ?)",
+                           list(enumerate(todo, 1)))
+            found = dict(db.execute("SELECT doc, term FROM temp.rag_stem_v").fetchall())
+            if len(cache) > 50_000:
+                cache.clear()
+            for i, term in enumerate(todo, 1):
+                cache[term] = found.get(i, term)
+        return {t: cache[t] for t in terms}
+
+    def idf(self, terms: list[str]) -> dict[str, float]:
+        """BM25-style inverse document frequency of each term over the indexed passages."""
+        n = max(self.size_cached(), 1)
+        return {t: math.log(1 + (n - df + 0.5) / (df + 0.5))
+                for t, df in self.doc_freq(terms).items()}
+
+    def size_cached(self) -> int:
+        """:meth:`size`, recounted only when the last :meth:`sync` saw a change."""
+        if self._size is None or self._size[0] != self._state:
+            self._size = (self._state, self.size())
+        return self._size[1]
+
+    # -- search --------------------------------------------------------------------------
+
+    def query_terms(self, text: str) -> list[str]:
+        """The key terms of ``text`` that go into the FTS5 query: known, not too common, rarest
+        first, at most :data:`MAX_TERMS`."""
+        terms = key_terms(text)
+        if not terms:
+            return []
+        df = self.doc_freq(terms)
+        n = max(self.size_cached(), 1)
+        usable = [t for t in terms if 0 < df[t] <= max(1, MAX_DF_SHARE * n)]
+        return sorted(usable, key=lambda t: df[t])[:MAX_TERMS]
+
+    def search(self, text: str, limit: int = 50, asset_ids: list[str] | None = None,
+               sync: bool = True) -> list[LexicalHit]:
+        """Passages matching the key terms of ``text``, best bm25 first.
+
+        Args:
+            text: The query (a buyer's question or objection).
+            limit: Most hits returned.
+            asset_ids: Only passages of these assets (``None``: all).
+            sync: Refresh the index first (see :meth:`sync`).
+        """
+        if sync:
+            self.sync()
+        else:
+            self._ensure()
+        terms = self.query_terms(text)
+        if not terms or (asset_ids is not None and not asset_ids):
+            return []
+        sql = ("SELECT chunk_id, asset_id, bm25(rag_fts, 1.0, 0.6, 0.3) AS score FROM rag_fts "
+               "WHERE rag_fts MATCH ?")
+        args: list[Any] = [fts_query(terms)]
+        if asset_ids is not None:
+            sql += f" AND asset_id IN ({','.join('?' * len(asset_ids))})"
+            args.extend(asset_ids)
+        sql += " ORDER BY score LIMIT ?"
+        args.append(limit)
+        return [LexicalHit(r[0], r[1], float(r[2])) for r in self.ws.db.execute(sql, args)]

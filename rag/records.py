@@ -1,0 +1,197 @@
+"""Typed records of the rag stage: retrieval hits, recommendations, gap reports and answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from ingest.records import AssetMeta, Chunk
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Which assets a search may return.
+
+    ``stage`` and ``audience`` match case-insensitively; an asset whose manifest lists several
+    values (``"demo;proposal"``) matches each of them, and an asset with no value set is taken
+    as suitable for every stage or audience.
+    """
+
+    type: str | None = None
+    public_only: bool = False
+    stage: str | None = None
+    audience: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.type or self.public_only or self.stage or self.audience)
+
+
+@dataclass(slots=True)
+class PassageHit:
+    """One passage found for a query, with its scores on both retrieval sides.
+
+    ``dense``/``lexical`` are ranks from 1 (``None``: not in that side's top results);
+    ``cosine`` is the query-passage cosine similarity, ``bm25`` SQLite's bm25 (lower is
+    better), ``fused`` the reciprocal-rank-fusion score.
+    """
+
+    chunk: Chunk
+    asset: AssetMeta
+    cosine: float
+    fused: float
+    dense: int | None = None
+    lexical: int | None = None
+    bm25: float | None = None
+
+
+@dataclass(slots=True)
+class AssetHit:
+    """An asset found for a query: its passages best first (``passages[0]`` answers)."""
+
+    asset: AssetMeta
+    passages: list[PassageHit]
+    source: str = ""
+
+    @property
+    def best(self) -> PassageHit:
+        return self.passages[0]
+
+    @property
+    def fused(self) -> float:
+        return self.best.fused
+
+    @property
+    def cosine(self) -> float:
+        return max(p.cosine for p in self.passages)
+
+
+@dataclass(slots=True)
+class RecommendedAsset:
+    """One asset to send, with the exact passage that answers and why it was chosen.
+
+    ``score`` is the calibrated probability (0..1) that the passage answers the text.
+    """
+
+    asset_id: str
+    title: str
+    type: str
+    source: str
+    passage: str
+    score: float
+    why: str
+    location: str = ""
+    chunk_id: str = ""
+    url: str | None = None
+    highlight: str = ""
+    """The passage's sentence closest to the text."""
+
+
+@dataclass(slots=True)
+class Recommendation:
+    """The answer to "the buyer says X, what do I send?"."""
+
+    query: str
+    covered: bool
+    recommendations: list[RecommendedAsset] = field(default_factory=list)
+    probability: float = 0.0
+    """The covered model's probability for the best asset."""
+
+
+@dataclass(slots=True)
+class BestAsset:
+    """The asset (and passage) that answers a theme best, even if only partly."""
+
+    asset_id: str
+    title: str
+    passage: str
+    score: float
+    location: str = ""
+
+
+@dataclass(slots=True)
+class Quote:
+    """A buyer's words from a call, for a brief."""
+
+    call_id: str
+    turn: int
+    text: str
+    date: date | None = None
+    outcome: str | None = None
+    stage: str | None = None
+
+
+@dataclass(slots=True)
+class ThemeGap:
+    """How well the content answers one objection theme, and how much that matters."""
+
+    theme_id: str
+    label: str
+    category: str
+    count: int
+    lost: int
+    coverage: float
+    priority: float
+    best: BestAsset | None
+    brief: str = ""
+    won: int = 0
+    open: int = 0
+    covered_share: float = 0.0
+    """Share of the theme's objections whose best answer passes the covered bar."""
+    stage: str | None = None
+    """The deal stage where the theme is raised most."""
+    quotes: list[Quote] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class BeforeAfter:
+    """Frequency of an asset's theme per 100 calls before and after the asset was published."""
+
+    asset_id: str
+    title: str
+    published: date
+    theme_id: str
+    label: str
+    before_per_100: float | None
+    after_per_100: float | None
+    calls_before: int
+    calls_after: int
+    coverage: float = 0.0
+    """How well the asset answers the theme (its ``coverage_a``)."""
+
+
+@dataclass(slots=True)
+class GapReport:
+    """Themes below the coverage bar (by priority), covered themes, unused assets."""
+
+    gaps: list[ThemeGap] = field(default_factory=list)
+    covered: list[ThemeGap] = field(default_factory=list)
+    unused_assets: list[AssetMeta] = field(default_factory=list)
+    before_after: list[BeforeAfter] = field(default_factory=list)
+    coverage_bar: float = 0.5
+    llm_error: str | None = None
+
+
+@dataclass(slots=True)
+class Citation:
+    """A passage an answer cites; ``marker`` is its number in the answer (``[1]``)."""
+
+    asset_id: str
+    passage: str
+    title: str = ""
+    marker: int = 0
+    chunk_id: str = ""
+    location: str = ""
+
+
+@dataclass(slots=True)
+class Answer:
+    """A cited answer to a question, from the content library."""
+
+    question: str
+    answer: str
+    citations: list[Citation] = field(default_factory=list)
+    covered: bool = False
+    mode: str = "extractive"
+    """``"extractive"`` or ``"llm"``."""
+    llm_error: str | None = None

@@ -1,0 +1,109 @@
+"""Sentence embeddings of passages, computed on first use and cached in the workspace DB.
+
+The covered decision compares a question with each sentence of a candidate passage (a passage
+can mention a topic in passing; a sentence that answers it scores higher). Embedding those
+sentences on every query would cost more than the whole retrieval, so they are stored in
+``rag_sentences`` keyed by chunk id together with a digest of the passage text: a re-ingested
+passage with new text is re-embedded, never read stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from rag.terms import sentences
+
+if TYPE_CHECKING:
+    from ingest.records import Chunk
+    from ingest.store import Workspace
+
+_SCHEMA = ("CREATE TABLE IF NOT EXISTS rag_sentences (chunk_id TEXT PRIMARY KEY, "
+           "digest TEXT NOT NULL, sentences TEXT NOT NULL, vectors BLOB NOT NULL)")
+_SEP = "\x1f"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+class SentenceVectors:
+    """Sentences of passages and their unit vectors, cached per passage text.
+
+    Args:
+        ws: The workspace (its embedder and database).
+    """
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self._ready = False
+
+    def _ensure(self) -> None:
+        if not self._ready:
+            if self.ws.db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE name='rag_sentences'").fetchone() is None:
+                with self.ws.transaction() as db:
+                    db.execute(_SCHEMA)
+            self._ready = True
+
+    def get(self, chunks: Sequence[Chunk]) -> dict[str, tuple[list[str], np.ndarray]]:
+        """``chunk_id -> (sentences, vectors)`` for the chunks, embedding what is not cached."""
+        self._ensure()
+        if not chunks:
+            return {}
+        ids = list(dict.fromkeys(c.chunk_id for c in chunks))
+        digests = {c.chunk_id: _digest(c.text) for c in chunks}
+        rows = self.ws.db.execute(
+            f"SELECT chunk_id, digest, sentences, vectors FROM rag_sentences WHERE chunk_id IN "
+            f"({','.join('?' * len(ids))})", ids).fetchall()
+        out: dict[str, tuple[list[str], np.ndarray]] = {}
+        for r in rows:
+            if r["digest"] == digests[r["chunk_id"]]:
+                sents = r["sentences"].split(_SEP) if r["sentences"] else []
+                vecs = np.frombuffer(r["vectors"], dtype=np.float32)
+                out[r["chunk_id"]] = (sents, vecs.reshape(len(sents), -1) if sents else
+                                      np.zeros((0, 0), dtype=np.float32))
+        todo = [c for c in {c.chunk_id: c for c in chunks}.values() if c.chunk_id not in out]
+        if todo:
+            split = [sentences(c.text) or [" ".join(c.text.split())] for c in todo]
+            flat = [s for group in split for s in group]
+            vectors = self.ws.embedder.embed(flat)
+            at = 0
+            rows_out = []
+            for chunk, group in zip(todo, split):
+                vecs = vectors[at:at + len(group)]
+                at += len(group)
+                out[chunk.chunk_id] = (group, vecs)
+                rows_out.append((chunk.chunk_id, digests[chunk.chunk_id], _SEP.join(group),
+                                 np.ascontiguousarray(vecs, dtype=np.float32).tobytes()))
+            with self.ws.transaction() as db:
+                db.executemany("INSERT OR REPLACE INTO rag_sentences (chunk_id, digest, sentences,"
+                               " vectors) VALUES (?, ?, ?, ?)", rows_out)
+        return out
+
+    def best(self, vector: np.ndarray, chunk: Chunk) -> tuple[str, float]:
+        """The sentence of a passage that answers a query vector best (see
+        :func:`answer_sentence`), and the cosine of the closest sentence."""
+        sents, vecs = self.get([chunk])[chunk.chunk_id]
+        if not sents:
+            return "", 0.0
+        sims = vecs @ np.asarray(vector, dtype=np.float32)
+        i = int(np.argmax(sims))
+        return answer_sentence(sents, i), float(sims[i])
+
+
+def answer_sentence(sents: list[str], i: int) -> str:
+    """Sentence ``i``, or when it is a question (an FAQ heading that mirrors the buyer's
+    question) the question with the sentence that answers it, which follows it.
+
+    Example:
+        >>> answer_sentence(["How long does it take?", "30 days on average."], 0)
+        'How long does it take? 30 days on average.'
+    """
+    sentence = sents[i]
+    if sentence.rstrip().endswith("?") and i + 1 < len(sents):
+        return f"{sentence} {sents[i + 1]}"
+    return sentence

@@ -1,0 +1,591 @@
+"""The Gradio app through its API (gradio_client): every view's endpoint, escaping, errors, auth.
+
+One app is started per module on a free loopback port, on a small workspace built here from a
+few transcripts, documents, a recording (tests/data/audio/stereo.mp3) and demo/messaging.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ingest.errors import InputError
+from ui.app import check_binding, parse_auth
+
+REPO = Path(__file__).resolve().parents[2]
+STEREO = REPO / "tests" / "data" / "audio" / "stereo.mp3"
+
+XSS_SCRIPT = "<script>alert(1)</script>"
+XSS_IMG = "<img src=x onerror=alert(1)>"
+
+CALLS = {
+    "acme-1.txt": """[00:00:02] Dana Reyes: Thanks for making the time today. How do you approve invoices now?
+[00:00:09] Priya Shah: Honestly, the price is too high for our budget this year.
+[00:00:16] Dana Reyes: Customers recover the cost of Vantora within six months through lower invoice processing costs.
+[00:00:25] Priya Shah: That sounds great, I like that.
+[00:00:31] Priya Shah: But how long does implementation take? We can't run a six month project.
+[00:00:40] Dana Reyes: A typical customer is live in 30 days with a named implementation manager.
+""",
+    "globex-1.txt": """[00:00:01] Sam Ortiz: Thanks for joining. Where are you in your evaluation?
+[00:00:07] Lee Chen: We are already talking to Paystream and they are cheaper.
+[00:00:14] Sam Ortiz: Vantora Connect syncs both ways with NetSuite, Sage Intacct and QuickBooks.
+[00:00:22] Lee Chen: Our security team will block anything without SOC 2.
+[00:00:30] Lee Chen: I also need my CFO to sign off before we go further.
+""",
+    "initech-1.txt": """[00:00:03] Dana Reyes: Good to see you again.
+[00:00:08] Mo Park: The price is more than we budgeted for.
+[00:00:15] Dana Reyes: Customers recover the cost of Vantora within six months through lower invoice processing costs.
+[00:00:24] Mo Park: Does it integrate with NetSuite? We can't re-key invoices.
+""",
+    "xss-1.txt": f"""[00:00:01] Dana Reyes: Hello <b>there</b>.
+[00:00:05] Eve Hacker: {XSS_SCRIPT} The price is too expensive for us {XSS_IMG}.
+""",
+}
+CALLS_CSV = """file,call_id,date,rep,account,stage,outcome,segment
+acme-1.txt,acme-1,2026-01-14,Dana Reyes,Acme,discovery,won,mid-market
+globex-1.txt,globex-1,2026-02-10,Sam Ortiz,Globex,evaluation,lost,enterprise
+initech-1.txt,initech-1,2026-03-03,Dana Reyes,Initech,negotiation,open,mid-market
+xss-1.txt,xss-1,2026-03-20,Dana Reyes,Evil Corp,discovery,lost,smb
+stereo.mp3,stereo-1,2026-03-25,Sam Ortiz,Hooli,discovery,open,enterprise
+"""
+CONTENT = {
+    "implementation.md": """# Live in 30 days
+
+A typical Vantora customer is live in 30 days. Every customer gets a named implementation
+manager who runs the project plan, the ERP connection and the training.
+
+## What the project looks like
+
+Week one connects your ERP, week two imports vendors, weeks three and four train approvers.
+""",
+    "security.md": """# Security at Vantora
+
+Vantora is SOC 2 Type II certified and ISO 27001 certified. Data is encrypted at rest and in
+transit. Our security team answers security questionnaires within two business days.
+
+## Availability
+
+Vantora Ledger has a 99.5% uptime SLA.
+""",
+    "payback.md": f"""# Payback in six months
+
+Customers recover the cost of Vantora within six months through lower invoice processing
+costs. {XSS_IMG} Processing cost per invoice falls by 70%.
+""",
+}
+CONTENT_CSV = f"""file,asset_id,title,type,url,audience,stage,public,published
+implementation.md,implementation,Live in 30 days,one_pager,https://vantora.example/live,ops,evaluation,true,2026-02-01
+security.md,security,Security at Vantora,whitepaper,,it,evaluation,false,2025-11-01
+payback.md,payback,Payback in six months {XSS_SCRIPT}{XSS_IMG},case_study,,finance,negotiation,true,2026-01-05
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_small_data(folder: Path) -> tuple[Path, Path]:
+    """Write the small calls and content (with their manifests) under ``folder``."""
+    import shutil
+
+    calls, content = folder / "calls", folder / "content"
+    calls.mkdir(parents=True, exist_ok=True)
+    content.mkdir(parents=True, exist_ok=True)
+    for name, text in CALLS.items():
+        (calls / name).write_text(text, encoding="utf-8")
+    shutil.copyfile(STEREO, calls / "stereo.mp3")
+    (calls / "calls.csv").write_text(CALLS_CSV, encoding="utf-8")
+    for name, text in CONTENT.items():
+        (content / name).write_text(text, encoding="utf-8")
+    (content / "content.csv").write_text(CONTENT_CSV, encoding="utf-8")
+    return calls, content
+
+
+def build_small_workspace(folder: Path, embedder):
+    """A workspace with the small data ingested and analysed; returns (workspace, settings)."""
+    from ingest.pipeline import CallIngestor, ContentIngestor, ingest_messaging
+    from ingest.settings import Settings
+    from ingest.store import Workspace
+    from insights.analysis import Analyzer
+
+    calls, content = write_small_data(folder / "data")
+    settings = Settings(workspace=folder / "ws", whisper_model="tiny.en", whisper_batch_size=1)
+    ws = Workspace(settings.workspace, embedder)
+    ingest_messaging(ws, REPO / "demo" / "messaging.yaml")
+    for batch in (CallIngestor(ws, settings).run([calls], calls / "calls.csv"),
+                  ContentIngestor(ws).run([content], content / "content.csv")):
+        assert not batch.failed, batch.failed
+    Analyzer(ws, settings).run()
+    return ws, settings
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, embedder):
+    """(url, workspace, settings) of the app serving the small workspace."""
+    from ui.app import serve
+
+    ws, settings = build_small_workspace(tmp_path_factory.mktemp("ui"), embedder)
+    app, url = serve(ws, settings, port=free_port(), block=False)
+    yield url, ws, settings
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def client(served):
+    from gradio_client import Client
+
+    return Client(served[0], verbose=False, download_files=False)
+
+
+def data(table: dict) -> list[list]:
+    """The rows of a Dataframe output."""
+    return table["data"] if table else []
+
+
+def choices(update: dict) -> list[tuple[str, str]]:
+    return [tuple(c) for c in update["choices"]]
+
+
+NO_FILTER = ([], [], [], [], "", "", "")
+
+
+# -- security rules that need no app ------------------------------------------------------------
+
+
+def test_off_loopback_without_auth_is_refused():
+    with pytest.raises(InputError, match=r"Refusing to serve on 0\.0\.0\.0 without authentication"):
+        check_binding("0.0.0.0", None)
+    check_binding("0.0.0.0", ("ann", "secret"))
+    check_binding("127.0.0.1", None)
+    check_binding("localhost", None)
+    check_binding("::1", None)
+
+
+def test_auth_must_have_user_and_password():
+    assert parse_auth("ann:s3:cret") == ("ann", "s3:cret")
+    assert parse_auth(None) is None
+    with pytest.raises(InputError, match="--auth must be 'user:password'"):
+        parse_auth("ann")
+
+
+def test_serve_refuses_a_network_address_without_auth(workspace, settings):
+    from ui.app import serve
+
+    with pytest.raises(InputError, match="Refusing to serve on 192.168.1.5"):
+        serve(workspace, settings, host="192.168.1.5", port=free_port(), block=False)
+
+
+@pytest.mark.slow
+def test_auth_refuses_a_client_without_the_password(workspace, settings):
+    from gradio_client import Client
+    from gradio_client.exceptions import AuthenticationError
+
+    from ui.app import serve
+
+    app, url = serve(workspace, settings, port=free_port(), auth="ann:secret", block=False)
+    try:
+        with pytest.raises(urllib.error.HTTPError, match="401"):
+            urllib.request.urlopen(url.rstrip("/") + "/config")
+        with pytest.raises(AuthenticationError, match="credentials were not provided"):
+            Client(url, verbose=False)
+        with pytest.raises(ValueError, match="Could not login"):
+            Client(url, auth=("ann", "wrong"), verbose=False)
+        ok = Client(url, auth=("ann", "secret"), verbose=False)
+        assert "calls" in ok.predict(api_name="/library")[0]
+    finally:
+        app.close()
+
+
+# -- the app ---------------------------------------------------------------------------------------
+
+EXPECTED_ENDPOINTS = {
+    "/objections", "/quotes", "/objection_context",
+    "/recommend", "/draft",
+    "/gaps", "/gap_brief", "/export_gaps",
+    "/messages", "/moments",
+    "/consistency", "/findings", "/export_consistency",
+    "/ingest_calls", "/ingest_content", "/ingest_messaging", "/transcript", "/library",
+}
+
+
+@pytest.mark.slow
+def test_every_event_has_an_explicit_api_name(client):
+    named = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert named == EXPECTED_ENDPOINTS
+
+
+@pytest.mark.slow
+def test_page_and_config_load(served):
+    url = served[0]
+    with urllib.request.urlopen(url) as resp:
+        assert resp.status == 200 and b"<html" in resp.read().lower()
+    with urllib.request.urlopen(url.rstrip("/") + "/config") as resp:
+        config = resp.read().decode()
+    for title in ("Objections", "Ask", "Gaps", "Messages", "Consistency", "Calls and library"):
+        assert f'"{title}"' in config
+
+
+# -- library ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_library_lists_calls_and_assets(client):
+    stats, calls, assets, picker = client.predict(api_name="/library")
+    assert "calls" in stats and "assets" in stats
+    ids = {row[0] for row in data(calls)}
+    assert {"acme-1", "globex-1", "initech-1", "xss-1", "stereo-1"} <= ids
+    acme = next(r for r in data(calls) if r[0] == "acme-1")
+    assert acme[1:7] == ["2026-01-14", "Dana Reyes", "Acme", "discovery", "won", "mid-market"]
+    assert {r[0] for r in data(assets)} >= {"implementation", "security", "payback"}
+    assert "acme-1" in [c[1] for c in choices(picker)]
+
+
+@pytest.mark.slow
+def test_transcript_shows_speakers_and_highlights_objections(client):
+    html, table = client.predict("acme-1", api_name="/transcript")
+    rows = data(table)
+    assert rows[1][2:4] == ["Priya Shah", "buyer"]
+    assert rows[0][3] == "rep"
+    assert "<mark" in html and "Honestly, the price is too high for our budget this year." in html
+    assert "Dana Reyes" in html and "00:09" in html
+
+
+@pytest.mark.slow
+def test_transcript_html_is_escaped(client):
+    html, table = client.predict("xss-1", api_name="/transcript")
+    assert "<script" not in html and "<img" not in html and "<b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    # the table keeps the text as text, verbatim
+    assert XSS_SCRIPT in data(table)[1][4]
+
+
+@pytest.mark.slow
+def test_unknown_call_is_a_clear_error(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="No call 'nope'"):
+        client.predict("nope", api_name="/transcript")
+
+
+@pytest.mark.slow
+def test_ingest_calls_upload_with_manifest_runs_the_analysis(client, tmp_path):
+    from gradio_client import handle_file
+
+    call = tmp_path / "umbrella-1.txt"
+    call.write_text("[00:00:01] Dana Reyes: Thanks for joining.\n"
+                    "[00:00:06] Kim Roe: Honestly the price is far too high for our budget.\n",
+                    encoding="utf-8")
+    manifest = tmp_path / "calls.csv"
+    manifest.write_text("file,call_id,date,rep,outcome\n"
+                        "umbrella-1.txt,umbrella-1,2026-04-02,Dana Reyes,lost\n")
+    summary, results, stats, calls, _, _ = client.predict(
+        [handle_file(str(call))], handle_file(str(manifest)), api_name="/ingest_calls")
+    assert summary == "Calls: 1 stored"
+    assert data(results) == [["umbrella-1.txt", "stored", "umbrella-1", "2 turns"]]
+    assert "umbrella-1" in {r[0] for r in data(calls)}
+    html, _ = client.predict("umbrella-1", api_name="/transcript")
+    assert "<mark" in html  # the analysis ran after the upload
+    summary, results, *_ = client.predict([handle_file(str(call))], None,
+                                          api_name="/ingest_calls")
+    assert data(results)[0][1] == "unchanged"
+
+
+@pytest.mark.slow
+def test_a_recording_ingests_in_the_background_while_the_page_answers(client, tmp_path):
+    from gradio_client import handle_file
+    from gradio_client.utils import Status
+
+    recording = tmp_path / "norrvik-voicemail.ogg"
+    recording.write_bytes((REPO / "tests" / "data" / "audio" / "mono.ogg").read_bytes())
+    job = client.submit([handle_file(str(recording))], None, api_name="/ingest_calls")
+    wait_until = time.monotonic() + 60
+    while job.status().code not in (Status.PROCESSING, Status.FINISHED) \
+            and time.monotonic() < wait_until:
+        time.sleep(0.05)
+    stats, *_ = client.predict(api_name="/library")  # answered while the ingest runs
+    assert "calls" in stats
+    summary, results, *_ = job.result(timeout=300)
+    assert summary == "Calls: 1 stored"
+    assert data(results)[0][:3] == ["norrvik-voicemail.ogg", "stored", "norrvik-voicemail"]
+    _, table = client.predict("norrvik-voicemail", api_name="/transcript")
+    assert "invoice" in " ".join(r[4] for r in data(table)).lower()
+
+
+@pytest.mark.slow
+def test_uploading_a_spreadsheet_is_a_clear_error(client, tmp_path):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    sheet = tmp_path / "calls.xlsx"
+    sheet.write_bytes(b"PK\x03\x04 not really a spreadsheet")
+    with pytest.raises(AppError, match=r"Nothing was ingested\. Expected a WAV/MP3.*got 'calls\.xlsx'"):
+        client.predict([handle_file(str(sheet))], None, api_name="/ingest_calls")
+    with pytest.raises(AppError, match=r"got 'calls\.xlsx'"):
+        client.predict([handle_file(str(sheet))], None, api_name="/ingest_content")
+
+
+@pytest.mark.slow
+def test_a_bad_file_does_not_stop_the_batch(client, tmp_path):
+    from gradio_client import handle_file
+
+    good = tmp_path / "hooli-2.txt"
+    good.write_text("Rep: Hello.\nAda: We already use Paystream.\n", encoding="utf-8")
+    sheet = tmp_path / "notes.xlsx"
+    sheet.write_bytes(b"PK\x03\x04")
+    summary, results, *_ = client.predict([handle_file(str(good)), handle_file(str(sheet))],
+                                          None, api_name="/ingest_calls")
+    assert summary == "Calls: 1 failed, 1 stored"
+    rows = {r[0]: r for r in data(results)}
+    assert rows["hooli-2.txt"][1] == "stored"
+    assert rows["notes.xlsx"][1] == "failed"
+    assert "got 'notes.xlsx'" in rows["notes.xlsx"][3]
+
+
+@pytest.mark.slow
+def test_ingest_without_files_is_a_clear_error(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="Choose one or more call files"):
+        client.predict([], None, api_name="/ingest_calls")
+    with pytest.raises(AppError, match="Choose a messaging.yaml"):
+        client.predict(None, api_name="/ingest_messaging")
+
+
+@pytest.mark.slow
+def test_ingest_content_and_messaging(client, tmp_path):
+    from gradio_client import handle_file
+
+    doc = tmp_path / "faq.md"
+    doc.write_text("# FAQ\n\nDoes Vantora sync with QuickBooks? Yes, both ways, every hour.\n")
+    summary, results, *_ = client.predict([handle_file(str(doc))], None,
+                                          api_name="/ingest_content")
+    assert summary == "Content: 1 stored" and data(results)[0][:3] == ["faq.md", "stored", "faq"]
+    summary, results = client.predict(handle_file(str(REPO / "demo" / "messaging.yaml")),
+                                      api_name="/ingest_messaging")
+    assert summary.startswith("Messaging: unchanged")
+
+
+# -- objections -------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_objection_themes_with_counts_by_outcome_and_trend(client):
+    summary, themes, trend, picker = client.predict(*NO_FILTER, api_name="/objections")
+    rows = data(themes)
+    price = next(r for r in rows if r[0].startswith("The price is too high"))
+    assert price[1] == "price" and price[2] >= 2 and price[4] >= 1  # won
+    assert "objections in" in summary
+    assert trend["columns"] == ["month", "theme", "objections"] and trend["data"]
+    assert len(choices(picker)) == len(rows)
+
+
+@pytest.mark.slow
+def test_objection_filters(client):
+    _, themes, _, _ = client.predict(["Sam Ortiz"], [], [], ["lost"], "", "", "",
+                                     api_name="/objections")
+    categories = {r[1] for r in data(themes)}
+    assert "security" in categories and "implementation" not in categories
+    _, themes, _, _ = client.predict([], [], [], [], "2026-01-01", "2026-01-31", "",
+                                     api_name="/objections")
+    assert {r[1] for r in data(themes)} <= {"price", "implementation"}
+    _, themes, _, _ = client.predict([], ["enterprise"], [], [], "", "", "security",
+                                     api_name="/objections")
+    assert [r[1] for r in data(themes)] == ["security"]
+
+
+@pytest.mark.slow
+def test_bad_filter_values_are_clear_errors(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="From date must look like 2026-03-31, got '14/01/2026'"):
+        client.predict([], [], [], [], "14/01/2026", "", "", api_name="/objections")
+
+
+@pytest.mark.slow
+def test_drill_down_to_quotes_and_context(client):
+    _, themes, _, picker = client.predict(*NO_FILTER, api_name="/objections")
+    price = next(v for label, v in choices(picker) if label.startswith("The price is too high"))
+    quotes, quote_picker = client.predict(price, *NO_FILTER, api_name="/quotes")
+    rows = data(quotes)
+    acme = next(r for r in rows if r[0] == "acme-1")
+    assert acme[1:4] == ["2026-01-14", "Dana Reyes", "won"]
+    assert acme[6] == "Honestly, the price is too high for our budget this year."
+    html = client.predict(acme[-1], api_name="/objection_context")
+    # the quote's turn is marked, with the turns around it
+    assert "<mark>Honestly, the price is too high for our budget this year.</mark>" in html
+    assert "How do you approve invoices now?" in html
+    assert "Customers recover the cost of Vantora" in html
+    assert "<audio" not in html  # a transcript has no recording
+
+
+@pytest.mark.slow
+def test_audio_quote_plays_from_the_quote(client, served):
+    url = served[0]
+    _, _, _, picker = client.predict(*NO_FILTER, api_name="/objections")
+    quotes = []
+    for _, theme_id in choices(picker):
+        quotes += data(client.predict(theme_id, *NO_FILTER, api_name="/quotes")[0])
+    recorded = [q for q in quotes if q[0] == "stereo-1"]
+    assert recorded, "the recording's objection was not found"
+    html = client.predict(recorded[0][-1], api_name="/objection_context")
+    m = re.search(r'<audio[^>]* src="(gradio_api/file=[^"#]+)#t=([\d.]+),([\d.]+)"', html)
+    assert m, html
+    start, end = float(m.group(2)), float(m.group(3))
+    assert 0 < start < end
+    with urllib.request.urlopen(url.rstrip("/") + "/" + m.group(1)) as resp:
+        assert resp.status == 200
+        assert resp.headers["content-type"].startswith("audio/")
+        assert resp.read() == STEREO.read_bytes()
+
+
+@pytest.mark.slow
+def test_objection_text_is_escaped_in_context(client):
+    _, _, _, picker = client.predict([], ["smb"], [], [], "", "", "", api_name="/objections")
+    quotes, _ = client.predict(choices(picker)[0][1], [], ["smb"], [], [], "", "", "",
+                               api_name="/quotes")
+    html = client.predict(data(quotes)[0][-1], api_name="/objection_context")
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+# -- messages ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_messages_chart_and_moments(client):
+    chart, table, picker = client.predict(api_name="/messages")
+    assert chart.startswith("<svg") and "Payback in six months" in chart
+    rows = {r[0]: r for r in data(table)}
+    assert set(rows) >= {"Payback in six months", "Live in 30 days"}
+    assert rows["Payback in six months"][1] >= 2  # uses
+    moments = data(client.predict("payback", api_name="/moments"))
+    assert {m[0] for m in moments} >= {"acme-1", "initech-1"}
+    assert all("recover the cost" in m[3] for m in moments)
+
+
+# -- ask --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_ask_recommends_the_asset_that_answers(client):
+    badge, recs = client.predict("Do you have SOC 2? Our security team will ask.", 3, False,
+                                 api_name="/recommend")
+    assert 'data-covered="true"' in badge and "Covered" in badge
+    rows = data(recs)
+    assert rows[0][:3] == ["security", "Security at Vantora", "whitepaper"]
+    assert "SOC 2 Type II" in rows[0][3] and 0.5 <= rows[0][4] <= 1
+    assert len(rows) == 3
+    draft, citations = client.predict("Do you have SOC 2? Our security team will ask.", False,
+                                      api_name="/draft")
+    assert "SOC 2 Type II" in draft and "[1]" in draft
+    assert data(citations)[0][0] == "security"
+
+
+@pytest.mark.slow
+def test_ask_says_when_nothing_answers(client):
+    badge, recs = client.predict("Can we pay in Bitcoin?", 2, False, api_name="/recommend")
+    assert 'data-covered="false"' in badge and "Not covered" in badge
+    assert len(data(recs)) == 2
+
+
+@pytest.mark.slow
+def test_ask_public_only_leaves_internal_content_out(client):
+    _, recs = client.predict("Do you have SOC 2?", 3, True, api_name="/recommend")
+    assert "security" not in {r[0] for r in data(recs)}
+    draft, citations = client.predict("Do you have SOC 2?", True, api_name="/draft")
+    assert "security" not in {r[0] for r in data(citations)} and "(security" not in draft
+
+
+@pytest.mark.slow
+def test_ask_escapes_titles_in_the_badge(client):
+    badge, _ = client.predict("How quickly do customers recover the cost?", 1, False,
+                              api_name="/recommend")
+    assert "<script" not in badge and "<img" not in badge
+    assert ("Payback in six months &lt;script&gt;alert(1)&lt;/script&gt;"
+            "&lt;img src=x onerror=alert(1)&gt;") in badge
+
+
+@pytest.mark.slow
+def test_empty_question_is_a_clear_error(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="Type what the buyer said"):
+        client.predict("   ", 3, False, api_name="/recommend")
+    with pytest.raises(AppError, match="Type what the buyer said"):
+        client.predict("", False, api_name="/draft")
+
+
+# -- gaps -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_gap_report_briefs_and_exports(client):
+    (summary, gaps, covered, unused, before_after, picker,
+     brief) = client.predict(api_name="/gaps")
+    assert re.match(r"\*\*\d+\*\* gaps · \*\*\d+\*\* covered themes", summary)
+    rows = data(gaps) + data(covered)
+    assert "Our security team will block anything without SOC 2" in {r[0] for r in data(covered)} \
+        | {r[1] for r in data(gaps)}
+    priorities = [r[0] for r in data(gaps)]
+    assert priorities == sorted(priorities, reverse=True)
+    assert rows and len(choices(picker)) == len(data(gaps))
+    assert brief.startswith("## Content brief:")
+    assert {r[0] for r in data(before_after)} <= {
+        "Live in 30 days", "Security at Vantora", f"Payback in six months {XSS_SCRIPT}{XSS_IMG}"}
+    theme_id = choices(picker)[-1][1]
+    assert client.predict(theme_id, api_name="/gap_brief").startswith("## Content brief:")
+    csv_file, md_file = client.predict(api_name="/export_gaps")
+    assert Path(csv_file["path"]).read_text().startswith("status,theme_id,")
+    assert Path(md_file["path"]).read_text().startswith("# Content gap report")
+
+
+# -- consistency ------------------------------------------------------------------------------------
+
+
+ALL_KINDS = ["conflict", "entity_variant", "drift", "missing_answer", "geo"]
+ALL_SEVERITIES = ["high", "medium", "low"]
+
+
+@pytest.mark.slow
+def test_consistency_score_sources_and_findings(client):
+    score, findings, sources = client.predict(False, ALL_KINDS, ALL_SEVERITIES,
+                                              api_name="/consistency")
+    value = int(re.search(r'<span class="cm-score">(\d+)</span>', score).group(1))
+    assert 0 <= value < 100
+    rows = data(findings)
+    uptime = next(r for r in rows if r[1] == "conflict" and "99.5%" in r[4])
+    assert uptime[0] in ("high", "medium") and "99.9%" in uptime[3] and uptime[5] == "security"
+    assert "99.5% uptime" in uptime[7] and uptime[6]
+    by_source = {r[0]: r for r in data(sources)}
+    assert by_source["security"][5] < 100 and by_source["security"][4] >= 1
+    severities = [r[0] for r in rows]
+    assert severities == sorted(severities, key=ALL_SEVERITIES.index)
+    assert "<script" not in score
+
+
+@pytest.mark.slow
+def test_consistency_findings_filter_by_kind_and_severity(client):
+    client.predict(False, ALL_KINDS, ALL_SEVERITIES, api_name="/consistency")
+    only = data(client.predict(["conflict"], ["high", "medium"], api_name="/findings"))
+    assert only and all(r[1] == "conflict" and r[0] != "low" for r in only)
+    geo_low = data(client.predict(["geo"], ["low"], api_name="/findings"))
+    assert all(r[1] == "geo" and r[0] == "low" for r in geo_low)
+    assert data(client.predict(["conflict"], [], api_name="/findings"))  # no severity: all
+    md = client.predict(api_name="/export_consistency")
+    assert "99.5%" in Path(md["path"]).read_text()
+
+
+@pytest.mark.slow
+def test_public_only_consistency_leaves_internal_assets_out(client):
+    _, findings, sources = client.predict(True, ALL_KINDS, ALL_SEVERITIES,
+                                          api_name="/consistency")
+    assert "security" not in {r[0] for r in data(sources)}

@@ -1,0 +1,107 @@
+"""Consistency view: does the company tell one story? Overall score, per-source scores, and
+findings (conflicts, name variants, drift from messaging, unanswered questions, GEO issues),
+each with its quote and where it was found; filterable by kind and severity.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ingest.settings import Settings
+from ingest.store import Workspace
+from rag.consistency.records import KINDS, SEVERITIES, ConsistencyReport, Finding
+from ui.views.errors import require, shows_errors
+from ui.views.text import html_text
+
+FINDING_HEADERS = ["severity", "kind", "subject", "expected", "found", "source", "location",
+                   "quote", "why"]
+SOURCE_HEADERS = ["source", "title", "kind", "public", "findings", "score"]
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+
+def finding_rows(findings: Sequence[Finding], kinds: Sequence[str] | None = None,
+                 severities: Sequence[str] | None = None) -> list[list]:
+    """Findings as rows, most severe first; only the kinds and severities asked for."""
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    shown = [f for f in findings
+             if (not kinds or f.kind in kinds) and (not severities or f.severity in severities)]
+    shown.sort(key=lambda f: order.get(f.severity, len(order)))
+    return [[f.severity, f.kind, f.subject, f.expected or "", f.found or "", f.source,
+             f.location or "", f.quote or "", f.detail or ""] for f in shown]
+
+
+def source_rows(report: ConsistencyReport) -> list[list]:
+    """Each source (asset id or ``call:<id>``) with its score, lowest first."""
+    return [[s.source, s.title, s.kind, "yes" if s.public else "no", s.findings, round(s.score)]
+            for s in sorted(report.sources, key=lambda s: (s.score, s.source))]
+
+
+def score_html(report: ConsistencyReport) -> str:
+    """The overall score with a one-line summary (escaped HTML)."""
+    counts = {s: sum(f.severity == s for f in report.findings) for s in SEVERITIES}
+    detail = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no findings"
+    return (f'<div class="cm-score-box"><span class="cm-score">{round(report.score)}</span>'
+            f'<span class="cm-score-of"> / 100</span><div>{html_text(detail)} across '
+            f"{len(report.sources)} sources</div>"
+            + "".join(f'<div class="cm-note">{html_text(n)}</div>' for n in report.notes)
+            + "</div>")
+
+
+def build(workspace: Workspace, settings: Settings, tab: gr.Tab) -> None:
+    """The Consistency tab; the check runs when the tab is first opened, and on demand."""
+    import gradio as gr
+
+    from rag.consistency import ConsistencyChecker, report_markdown
+
+    checker = ConsistencyChecker(workspace, settings)
+    report_state = gr.State(None)
+    with gr.Row():
+        public_only = gr.Checkbox(label="Public content only (what buyers and AI assistants see)")
+        run = gr.Button("Check consistency", variant="primary")
+    score = gr.HTML(elem_id="cm-consistency-score")
+    with gr.Row():
+        kinds = gr.CheckboxGroup(list(KINDS), value=list(KINDS), label="Kind")
+        severities = gr.CheckboxGroup(list(SEVERITIES), value=list(SEVERITIES), label="Severity")
+    findings = gr.Dataframe(headers=FINDING_HEADERS, interactive=False, wrap=True,
+                            max_height=560, label="Findings", elem_classes="cm-table",
+                            column_widths=["7%", "9%", "10%", "12%", "10%", "9%", "10%", "17%",
+                                           "16%"])
+    sources = gr.Dataframe(headers=SOURCE_HEADERS, interactive=False, max_height=360,
+                           label="Scores by source (lowest first)", elem_classes="cm-table",
+                           column_widths=["24%", "44%", "8%", "8%", "8%", "8%"])
+    export = gr.Button("Export the report as Markdown")
+    report_file = gr.File(label="consistency.md", interactive=False, visible=False)
+
+    @shows_errors
+    def check(public: bool, kind_filter: list[str], severity_filter: list[str]
+              ) -> tuple[ConsistencyReport, str, list[list], list[list]]:
+        report = checker.run(public_only=bool(public))
+        return (report, score_html(report),
+                finding_rows(report.findings, kind_filter, severity_filter),
+                source_rows(report))
+
+    @shows_errors
+    def refilter(report: ConsistencyReport | None, kind_filter: list[str], severity_filter: list[str]):
+        return finding_rows(report.findings, kind_filter, severity_filter) if report else []
+
+    @shows_errors
+    def export_report(report: ConsistencyReport | None) -> str:
+        require(report is not None, "Run the check first (Check consistency).")
+        path = Path(tempfile.mkdtemp(prefix="callmine-consistency-")) / "consistency.md"
+        path.write_text(report_markdown(report), encoding="utf-8")
+        return str(path)
+
+    outputs = [report_state, score, findings, sources]
+    run.click(check, [public_only, kinds, severities], outputs, api_name="consistency")
+    tab.select(lambda report, *form: check(*form) if report is None
+               else [gr.skip()] * len(outputs),
+               [report_state, public_only, kinds, severities], outputs, api_name=False)
+    gr.on([kinds.change, severities.change], refilter, [report_state, kinds, severities],
+          findings, api_name="findings")
+    export.click(export_report, report_state, report_file, api_name="export_consistency").success(
+        lambda: gr.File(visible=True), None, report_file, api_name=False)
