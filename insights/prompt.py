@@ -20,9 +20,9 @@ def template_variables(template: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(template) if field}
 
 
-def load_template(name: str) -> dict[str, str]:
-    """The sections of ``prompts/<name>.txt`` as ``{"system": ..., "user": ...}``."""
-    path = PROMPTS / f"{name}.txt"
+def load_template(name: str, folder: Path = PROMPTS) -> dict[str, str]:
+    """The sections of ``<folder>/<name>.txt`` as ``{"system": ..., "user": ...}``."""
+    path = folder / f"{name}.txt"
     text = path.read_text(encoding="utf-8")
     parts = _SECTION.split(text)
     sections = {parts[i]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
@@ -32,7 +32,7 @@ def load_template(name: str) -> dict[str, str]:
     return sections
 
 
-def build_prompt(name: str, **variables: str) -> list[tuple[str, str]]:
+def build_prompt(name: str, folder: Path = PROMPTS, **variables: str) -> list[tuple[str, str]]:
     """Fill template ``name`` and return chat messages ``[("system", ...), ("human", ...)]``.
 
     Raises:
@@ -44,7 +44,7 @@ def build_prompt(name: str, **variables: str) -> list[tuple[str, str]]:
         >>> [role for role, _ in msgs]
         ['system', 'human']
     """
-    sections = load_template(name)
+    sections = load_template(name, folder)
     expected = set().union(*(template_variables(s) for s in sections.values()))
     given = set(variables)
     if given != expected:

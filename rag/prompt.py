@@ -12,25 +12,18 @@ import re
 from html import escape
 from pathlib import Path
 
-from insights.prompt import template_variables
+from insights import prompt as _prompt
 
 PROMPTS = Path(__file__).resolve().parent / "prompts"
-_SECTION = re.compile(r"^\[(system|user)\]\s*$", re.MULTILINE)
 
 
 def load_template(name: str) -> dict[str, str]:
-    """The sections of ``rag/prompts/<name>.txt`` as ``{"system": ..., "user": ...}``."""
-    path = PROMPTS / f"{name}.txt"
-    parts = _SECTION.split(path.read_text(encoding="utf-8"))
-    sections = {parts[i]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
-    if set(sections) != {"system", "user"}:
-        raise ValueError(f"{path.name} needs a [system] and a [user] section, "
-                         f"found {sorted(sections) or 'none'}")
-    return sections
+    """The sections of ``rag/prompts/<name>.txt`` (see :func:`insights.prompt.load_template`)."""
+    return _prompt.load_template(name, PROMPTS)
 
 
 def build_prompt(name: str, **variables: str) -> list[tuple[str, str]]:
-    """Fill template ``name`` and return chat messages ``[("system", ...), ("human", ...)]``.
+    """Fill template ``name`` of ``rag/prompts`` and return chat messages.
 
     Raises:
         ValueError: when the variables given are not exactly the template's.
@@ -41,14 +34,7 @@ def build_prompt(name: str, **variables: str) -> list[tuple[str, str]]:
         >>> [role for role, _ in msgs]
         ['system', 'human']
     """
-    sections = load_template(name)
-    expected = set().union(*(template_variables(s) for s in sections.values()))
-    given = set(variables)
-    if given != expected:
-        missing, extra = sorted(expected - given), sorted(given - expected)
-        raise ValueError(f"prompt {name!r}: missing variables {missing}, unexpected {extra}")
-    return [("system", sections["system"].format(**variables)),
-            ("human", sections["user"].format(**variables))]
+    return _prompt.build_prompt(name, PROMPTS, **variables)
 
 
 def data_block(tag: str, text: str, **attributes: str) -> str:

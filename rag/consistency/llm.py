@@ -23,12 +23,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from ingest.errors import LLMError
-from insights.prompt import template_variables
+from insights import prompt as _prompt
 
 log = logging.getLogger(__name__)
 
 PROMPTS = Path(__file__).resolve().parent / "prompts"
-_SECTION = re.compile(r"^\[(system|user)\]\s*$", re.MULTILINE)
 _TAGS = re.compile(r"</?\s*(?:fact|statement)\s*>", re.IGNORECASE)
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
 
@@ -43,7 +42,7 @@ class Verdict(BaseModel):
 
 
 def build_prompt(name: str, **variables: str) -> list[tuple[str, str]]:
-    """Fill ``prompts/<name>.txt`` (``[system]`` and ``[user]`` sections) with ``variables``.
+    """Fill ``prompts/<name>.txt`` with ``variables`` (the one builder: insights.prompt).
 
     Raises:
         ValueError: when the variables given are not exactly the template's.
@@ -52,17 +51,7 @@ def build_prompt(name: str, **variables: str) -> list[tuple[str, str]]:
         >>> [role for role, _ in build_prompt("compare", company="Acme", fact="f", statement="s")]
         ['system', 'human']
     """
-    text = (PROMPTS / f"{name}.txt").read_text(encoding="utf-8")
-    parts = _SECTION.split(text)
-    sections = {parts[i]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
-    if set(sections) != {"system", "user"}:
-        raise ValueError(f"{name}.txt needs a [system] and a [user] section")
-    expected = set().union(*(template_variables(s) for s in sections.values()))
-    if set(variables) != expected:
-        raise ValueError(f"prompt {name!r}: missing variables {sorted(expected - set(variables))}, "
-                         f"unexpected {sorted(set(variables) - expected)}")
-    return [("system", sections["system"].format(**variables)),
-            ("human", sections["user"].format(**variables))]
+    return _prompt.build_prompt(name, PROMPTS, **variables)
 
 
 class LLMComparer:
