@@ -72,8 +72,8 @@ class CoveredModel:
 
     Example:
         >>> model = CoveredModel.load()
-        >>> model.probability([[0.62, 0.71, 0.8, 0.1, 0.9, 1.0, 0.08]]).round(2)
-        array([0.93])
+        >>> model.probability([[0.45, 0.62, 0.8, 0.0, 0.0, 0.9, 1.0, 0.05]]).round(2)
+        array([0.99])
     """
 
     mean: list[float]

@@ -16,7 +16,8 @@ For every objection theme (from :mod:`insights`):
   fails than answers a typical objection of the theme);
   gaps are sorted by priority, highest first, each with a content brief (:mod:`rag.brief`);
   covered themes are listed apart, also by priority.
-- **unused assets** are assets never among the top 3 recommendations for any objection.
+- **unused assets** are assets never among the top 3 recommendations for any objection (of
+  those scored: every theme's objections, at most :data:`MAX_OBJECTIONS` per theme).
 - **before/after** (the closed loop): for every asset with a ``published`` date, the theme it
   answers best (highest ``coverage_a``; themes raised at least twice first), and that theme's
   objections per 100 calls before and after the date (calls with a date only; a call on the
@@ -55,6 +56,16 @@ MAX_OBJECTIONS = 40
 QUOTES = 5
 COVERAGE_BAR = 0.5
 """A theme whose coverage is below this is a gap."""
+
+
+def _sample(members: list[Objection]) -> list[str]:
+    """A theme's objection texts (whitespace tidied), at most :data:`MAX_OBJECTIONS` of them,
+    evenly spread over the theme."""
+    texts = [" ".join(o.text.split()) for o in members if o.text.strip()]
+    if len(texts) > MAX_OBJECTIONS:
+        step = len(texts) / MAX_OBJECTIONS
+        texts = [texts[int(i * step)] for i in range(MAX_OBJECTIONS)]
+    return texts
 
 
 def priority(count: int, max_count: int, lost: int, coverage: float) -> float:
@@ -133,15 +144,15 @@ class GapReporter:
         for o in objections:
             if o.theme_id:
                 by_theme[o.theme_id].append(o)
-        texts = sorted({" ".join(o.text.split()) for o in objections if o.text.strip()})
-        scored = self._score_texts(texts)
+        samples = {t.id: _sample(by_theme.get(t.id, [])) for t in themes}
+        scored = self._score_texts(sorted({x for texts in samples.values() for x in texts}))
         calls = {c.call_id: c.meta for c in self.ws.calls()}
         max_count = max((t.count for t in themes), default=0)
         report = GapReport(coverage_bar=bar)
         per_theme: dict[str, _ThemeScore] = {}
         for theme in themes:
             members = by_theme.get(theme.id, [])
-            score = self._theme_score(members, scored)
+            score = self._theme_score(samples[theme.id], scored)
             per_theme[theme.id] = score
             item = self._gap_item(theme, members, score, calls, max_count)
             (report.gaps if item.coverage < bar else report.covered).append(item)
@@ -163,12 +174,7 @@ class GapReporter:
         vectors = self.recommender.retriever.embed(texts)
         return {t: self.recommender.candidates(t, vector=v) for t, v in zip(texts, vectors)}
 
-    def _theme_score(self, members: list[Objection], scored: dict[str, list[Candidate]]
-                     ) -> _ThemeScore:
-        texts = [" ".join(o.text.split()) for o in members if o.text.strip()]
-        if len(texts) > MAX_OBJECTIONS:
-            step = len(texts) / MAX_OBJECTIONS
-            texts = [texts[int(i * step)] for i in range(MAX_OBJECTIONS)]
+    def _theme_score(self, texts: list[str], scored: dict[str, list[Candidate]]) -> _ThemeScore:
         out = _ThemeScore()
         if not texts:
             return out

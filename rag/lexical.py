@@ -45,7 +45,14 @@ _CURRENT = ("SELECT asset_id, content_hash || '|' || ingested_at AS fp FROM asse
 MAX_TERMS = 8
 """Query terms sent to FTS5 at most: the rarest ones (common terms add cost, not signal)."""
 MAX_DF_SHARE = 0.25
-"""Terms in more than this share of passages are left out of the lexical query."""
+"""Terms in more than this share of passages are left out of the lexical query..."""
+OPTIMIZE_ROWS = 2000
+OPTIMIZE_SHARE = 0.1
+"""A sync that changes at least this many passages, and this share of the index, merges the
+FTS5 segments (``optimize``: about 1 s at 100k passages)."""
+MAX_DF_POSTINGS = 5000
+"""...or in more than this many: BM25 ranks every passage a term holds, so a very common
+term costs time (about 40 ms at 100k passages) and adds little (its IDF is low)."""
 
 
 @dataclass(slots=True)
@@ -63,8 +70,8 @@ class LexicalIndex:
 
     Example:
         >>> index = LexicalIndex(ws)
-        >>> [h.chunk_id for h in index.search("EU data residency", limit=3)]
-        ['security-faq#2', 'dpa#0']
+        >>> [h.chunk_id for h in index.search("Where is our data hosted?", limit=2)]
+        ['web-security#0', 'sales-deck-2023#4']
     """
 
     def __init__(self, ws: Workspace) -> None:
@@ -89,7 +96,7 @@ class LexicalIndex:
 
     # -- sync ----------------------------------------------------------------------------
 
-    def _db_version(self) -> tuple[int, int, int]:
+    def db_version(self) -> tuple[int, int, int]:
         """Changes to the database since: other connections' commits (``data_version``) and
         this connection's own writes (``total_changes``)."""
         db = self.ws.db
@@ -101,14 +108,14 @@ class LexicalIndex:
         Costs one pragma when nothing was written to the database since the last check.
         """
         self._ensure()
-        if self._checked == self._db_version():
+        if self._checked == self.db_version():
             return 0
         current = dict(self.ws.db.execute(_CURRENT).fetchall())
         indexed = dict(self.ws.db.execute(
             "SELECT asset_id, fingerprint FROM rag_fts_assets").fetchall())
         if current == indexed:
             self._state = hash(frozenset(current.items()))
-            self._checked = self._db_version()
+            self._checked = self.db_version()
             return 0
         with self.ws.transaction() as db:  # re-read under the write lock: no ingest in between
             current = dict(db.execute(_CURRENT).fetchall())
@@ -116,13 +123,18 @@ class LexicalIndex:
                 "SELECT asset_id, fingerprint, rows FROM rag_fts_assets")}
             stale = [a for a, (fp, _) in indexed.items() if current.get(a) != fp]
             fresh = [a for a, fp in current.items() if indexed.get(a, (None,))[0] != fp]
+            changed = sum(len(indexed[a][1]) for a in stale)
             for asset_id in stale:
                 self._drop(db, indexed[asset_id][1])
                 db.execute("DELETE FROM rag_fts_assets WHERE asset_id=?", (asset_id,))
             for asset_id in fresh:
-                self._index_asset(db, asset_id, current[asset_id])
+                changed += self._index_asset(db, asset_id, current[asset_id])
+            total = db.execute("SELECT COUNT(*) FROM rag_fts_docsize").fetchone()[0]
+            if changed >= max(OPTIMIZE_ROWS, OPTIMIZE_SHARE * total):
+                # one b-tree instead of many segments: ~5x faster queries after a bulk load
+                db.execute("INSERT INTO rag_fts (rag_fts) VALUES ('optimize')")
         self._state = hash(frozenset(current.items()))
-        self._checked = self._db_version()
+        self._checked = self.db_version()
         log.info("lexical index: %d asset(s) dropped, %d indexed", len(stale), len(fresh))
         return len(set(stale) | set(fresh))
 
@@ -132,8 +144,9 @@ class LexicalIndex:
             part = rows[i:i + 500]
             db.execute(f"DELETE FROM rag_fts WHERE rowid IN ({','.join('?' * len(part))})", part)
 
-    def _index_asset(self, db: sqlite3.Connection, asset_id: str, fingerprint: str) -> None:
-        """(Re-)index one asset's chunks; FTS rows share the ``chunks`` table's rowids."""
+    def _index_asset(self, db: sqlite3.Connection, asset_id: str, fingerprint: str) -> int:
+        """(Re-)index one asset's chunks (FTS rows share the ``chunks`` table's rowids);
+        returns the number of passages indexed."""
         rows = db.execute(
             "SELECT c.rowid AS rid, c.chunk_id, c.text, c.heading_path, a.title FROM chunks c "
             "JOIN assets a USING (asset_id) WHERE c.asset_id=? ORDER BY c.idx",
@@ -148,6 +161,7 @@ class LexicalIndex:
         db.execute(
             "INSERT OR REPLACE INTO rag_fts_assets (asset_id, fingerprint, rows) VALUES (?, ?, ?)",
             (asset_id, fingerprint, json.dumps(rowids)))
+        return len(rowids)
 
     def rebuild(self) -> None:
         """Drop and re-create the whole index from the chunks table."""
@@ -238,7 +252,8 @@ class LexicalIndex:
             return []
         df = self.doc_freq(terms)
         n = max(self.size_cached(), 1)
-        usable = [t for t in terms if 0 < df[t] <= max(1, MAX_DF_SHARE * n)]
+        cap = max(1.0, min(MAX_DF_SHARE * n, MAX_DF_POSTINGS))
+        usable = [t for t in terms if 0 < df[t] <= cap]
         return sorted(usable, key=lambda t: df[t])[:MAX_TERMS]
 
     def search(self, text: str, limit: int = 50, asset_ids: list[str] | None = None,

@@ -43,7 +43,7 @@ class Recommender:
     Example:
         >>> rec = Recommender(ws).run("Is our data stored in the EU?", top=3)
         >>> rec.covered, [r.asset_id for r in rec.recommendations]
-        (False, ['security-faq', 'dpa', 'trust-center'])
+        (False, ['faq-finance-leaders', 'web-security', 'whitepaper-security'])
     """
 
     def __init__(self, ws: Workspace, settings: Settings | None = None,
@@ -57,6 +57,7 @@ class Recommender:
                                        self.retriever.rrf_k)
         self.rerank = bool(self.model.info.get("rerank", True)) if rerank is None else rerank
         self._themes: tuple[tuple[str, ...], list[str], np.ndarray] | None = None
+        self._themes_version: tuple[int, int, int] | None = None
 
     def warm_up(self, max_passages: int = 5000) -> int:
         """Load the embedding model, sync the lexical index and, for a library of at most
@@ -157,8 +158,12 @@ class Recommender:
         return _short(text)
 
     def _theme_vectors(self) -> tuple[list[str], np.ndarray]:
+        """Theme labels and centroids (label + examples), reloaded when the database changed."""
         from insights import load_themes
 
+        version = self.retriever.lexical.db_version()
+        if self._themes is not None and self._themes_version == version:
+            return self._themes[1], self._themes[2]
         themes = load_themes(self.ws)
         key = tuple(f"{t.id}:{t.label}" for t in themes)
         if self._themes is None or self._themes[0] != key:
@@ -175,6 +180,7 @@ class Recommender:
             else:
                 vectors = np.zeros((0, 0), dtype=np.float32)
             self._themes = (key, labels, vectors)
+        self._themes_version = self.retriever.lexical.db_version()
         return self._themes[1], self._themes[2]
 
 

@@ -89,7 +89,7 @@ class Retriever:
     Example:
         >>> hits = Retriever(ws).run("Where is our data hosted?", top=3)
         >>> hits[0].asset.asset_id, hits[0].best.chunk.location
-        ('security-faq', 'Hosting')
+        ('web-security', '')
     """
 
     def __init__(self, ws: Workspace, depth: int = DEPTH, rrf_k: int = RRF_K) -> None:
