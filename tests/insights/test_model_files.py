@@ -22,8 +22,36 @@ def test_objection_head_loads_without_pickle():
     assert head.detect.weights.shape[0] == 1 and head.category.weights.shape[0] == 12
     assert 0 < head.call_prior < head.train_prior < 1
     assert 0 < head.threshold_for(True) < 1 and 0 < head.threshold_for(False) < 1
-    width = 384 + len(feature_names(head.detect.cue_groups))  # MiniLM + cue features
-    assert head.detect.weights.shape[1] == head.category.weights.shape[1] == width
+    for part in (head.detect, head.category):
+        lexicon = len(part.lexicon) if part.lexicon is not None else 0
+        width = 384 + len(feature_names(part.cue_groups)) + lexicon  # MiniLM + cues + tf-idf
+        assert part.weights.shape[1] == width
+
+
+def test_head_with_tfidf_round_trips_through_npz(tmp_path):
+    head = ObjectionHead.load()
+    head.save(tmp_path / "head.npz")
+    again = ObjectionHead.load(tmp_path / "head.npz")
+    emb = np.random.default_rng(0).normal(size=(2, 384)).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    texts = ["That's way too expensive for us.", "The contract auto-renews, we can't have that."]
+    for a, b in zip(head.predict(emb, texts), again.predict(emb, texts)):
+        assert np.allclose(a, b)
+
+
+def test_lexicon_matches_scikit_learn_tfidf():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from insights.lexicon import Lexicon
+
+    texts = ["Too pricey for us, too pricey.", "The contract auto-renews.", "SOC 2 for us",
+             "pricey contract terms", "contract terms for us"]
+    ours = Lexicon.fit(texts)
+    theirs = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2).fit(texts)
+    assert list(ours.vocabulary) == sorted(theirs.vocabulary_)
+    probe = texts + ["nothing known here", "pricey pricey contract"]
+    assert np.allclose(ours.transform(probe).toarray(), theirs.transform(probe).toarray(),
+                       atol=1e-6)
 
 
 def test_reaction_head_and_calibration():
