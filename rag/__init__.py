@@ -30,6 +30,7 @@ from rag.records import (
     ThemeGap,
 )
 from rag.retriever import Retriever
+from rag.sentence_vectors import index_content
 
 __all__ = [
     "Answer",
@@ -50,4 +51,5 @@ __all__ = [
     "Recommender",
     "Retriever",
     "ThemeGap",
+    "index_content",
 ]

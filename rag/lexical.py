@@ -21,6 +21,7 @@ import json
 import logging
 import math
 import sqlite3
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,10 @@ _SCHEMA = (
 )
 _CURRENT = ("SELECT asset_id, content_hash || '|' || ingested_at AS fp FROM assets "
             "WHERE status='complete'")
+_ASSETS_KEY = ("SELECT COUNT(*), TOTAL(ingested_at), MAX(ingested_at) FROM assets "
+               "WHERE status='complete'")
+"""Changes whenever a complete asset is stored, replaced or removed (each save stamps
+``ingested_at``), whatever else is written to the database."""
 
 MAX_TERMS = 8
 """Query terms sent to FTS5 at most: the rarest ones (common terms add cost, not signal)."""
@@ -78,9 +83,12 @@ class LexicalIndex:
         self.ws = ws
         self._ready = False
         self._stems: dict[str, str] = {}
+        self._stem_db: sqlite3.Connection | None = None
+        self._stem_lock = threading.Lock()
         self._size: tuple[int, int] | None = None
         self._state = 0
         self._checked: tuple[int, int, int] | None = None
+        self._assets_key: tuple | None = None
 
     def _ensure(self) -> None:
         if self._ready:
@@ -105,17 +113,23 @@ class LexicalIndex:
     def sync(self) -> int:
         """Bring the index in line with the complete assets' chunks; returns assets refreshed.
 
-        Costs one pragma when nothing was written to the database since the last check.
+        Costs one pragma when nothing was written to the database since the last check, and
+        one aggregate over the assets table when only other tables were written.
         """
         self._ensure()
-        if self._checked == self.db_version():
+        version = self.db_version()
+        if self._checked == version:
+            return 0
+        assets = tuple(self.ws.db.execute(_ASSETS_KEY).fetchone())
+        if self._assets_key == assets:  # other tables changed (caches, calls, insights)
+            self._checked = version
             return 0
         current = dict(self.ws.db.execute(_CURRENT).fetchall())
         indexed = dict(self.ws.db.execute(
             "SELECT asset_id, fingerprint FROM rag_fts_assets").fetchall())
         if current == indexed:
             self._state = hash(frozenset(current.items()))
-            self._checked = self.db_version()
+            self._checked, self._assets_key = version, assets
             return 0
         with self.ws.transaction() as db:  # re-read under the write lock: no ingest in between
             current = dict(db.execute(_CURRENT).fetchall())
@@ -135,6 +149,7 @@ class LexicalIndex:
                 db.execute("INSERT INTO rag_fts (rag_fts) VALUES ('optimize')")
         self._state = hash(frozenset(current.items()))
         self._checked = self.db_version()
+        self._assets_key = tuple(self.ws.db.execute(_ASSETS_KEY).fetchone())
         log.info("lexical index: %d asset(s) dropped, %d indexed", len(stale), len(fresh))
         return len(set(stale) | set(fresh))
 
@@ -169,6 +184,7 @@ class LexicalIndex:
         with self.ws.transaction() as db:
             db.execute("DELETE FROM rag_fts")
             db.execute("DELETE FROM rag_fts_assets")
+        self._checked = self._assets_key = None
         self.sync()
 
     def verify(self) -> list[str]:
@@ -209,21 +225,20 @@ class LexicalIndex:
 
     def _porter(self, terms: list[str]) -> dict[str, str]:
         """The terms as the index's Porter tokenizer stores them, asked of SQLite through a
-        per-connection TEMP FTS5 table (nothing is written to the workspace file)."""
+        small in-memory FTS5 table of this index (the workspace database is not touched)."""
         cache: dict[str, str] = self._stems
         todo = [t for t in dict.fromkeys(terms) if t not in cache]
         if todo:
-            db = self.ws.db
-            if db.execute("SELECT 1 FROM sqlite_temp_master WHERE name='rag_stem'").fetchone() \
-                    is None:
-                db.execute("CREATE VIRTUAL TABLE temp.rag_stem USING fts5(x, "
-                           "tokenize='porter unicode61')")
-                db.execute("CREATE VIRTUAL TABLE temp.rag_stem_v USING fts5vocab(temp, rag_stem, "
-                           "'instance')")
-            db.execute("DELETE FROM temp.rag_stem")
-            db.executemany("INSERT INTO temp.rag_stem (rowid, x) VALUES (?, ?)",
-                           list(enumerate(todo, 1)))
-            found = dict(db.execute("SELECT doc, term FROM temp.rag_stem_v").fetchall())
+            with self._stem_lock:
+                if self._stem_db is None:
+                    mem = sqlite3.connect(":memory:", check_same_thread=False)
+                    mem.execute("CREATE VIRTUAL TABLE s USING fts5(x, tokenize='porter unicode61')")
+                    mem.execute("CREATE VIRTUAL TABLE v USING fts5vocab(s, 'instance')")
+                    self._stem_db = mem
+                mem = self._stem_db
+                mem.execute("DELETE FROM s")
+                mem.executemany("INSERT INTO s (rowid, x) VALUES (?, ?)", list(enumerate(todo, 1)))
+                found = dict(mem.execute("SELECT doc, term FROM v").fetchall())
             if len(cache) > 50_000:
                 cache.clear()
             for i, term in enumerate(todo, 1):

@@ -59,19 +59,12 @@ class Recommender:
         self._themes: tuple[tuple[str, ...], list[str], np.ndarray] | None = None
         self._themes_version: tuple[int, int, int] | None = None
 
-    def warm_up(self, max_passages: int = 5000) -> int:
-        """Load the embedding model, sync the lexical index and, for a library of at most
-        ``max_passages`` passages, embed the sentences of every passage now (they are
-        otherwise embedded the first time a passage is a candidate). Returns the number of
-        passages whose sentences are cached."""
+    def warm_up(self) -> int:
+        """Load the embedding model, sync the lexical index and embed the sentences of any
+        passage not embedded yet (normally done at ingest). Returns the passages embedded."""
         self.retriever.ws.embedder.warm_up()
         self.retriever.lexical.sync()
-        chunks = self.retriever.ws.chunks()
-        if len(chunks) > max_passages:
-            return 0
-        for i in range(0, len(chunks), 200):
-            self.features.sentences.get(chunks[i:i + 200])
-        return len(chunks)
+        return self.features.sentences.sync()
 
     def candidates(self, text: str, filters: Filters | None = None,
                    vector: np.ndarray | None = None, depth: int = RERANK) -> list[Candidate]:

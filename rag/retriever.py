@@ -201,16 +201,11 @@ class Retriever:
             return {}
         return dict(zip(ids, (vectors @ np.asarray(vector, dtype=np.float32)).tolist()))
 
-    def vectors(self, chunk_ids: Sequence[str] = (), asset_id: str | None = None
-                ) -> tuple[list[str], np.ndarray]:
-        """Stored passage vectors by chunk ids, or of one asset."""
-        if not chunk_ids and asset_id is None:
+    def vectors(self, chunk_ids: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """Stored passage vectors by chunk ids (ids without a vector are left out)."""
+        if not chunk_ids:
             return [], np.zeros((0, 0), dtype=np.float32)
-        collection = self.collection
-        if asset_id is not None:
-            got = collection.get(where={"asset_id": asset_id}, include=["embeddings"])
-        else:
-            got = collection.get(ids=list(chunk_ids), include=["embeddings"])
+        got = self.collection.get(ids=list(chunk_ids), include=["embeddings"])
         if not got["ids"]:
             return [], np.zeros((0, 0), dtype=np.float32)
         return list(got["ids"]), np.asarray(got["embeddings"], dtype=np.float32)

@@ -1,10 +1,12 @@
-"""Sentence embeddings of passages, computed on first use and cached in the workspace DB.
+"""Sentence embeddings of passages, computed after content ingest and cached in the workspace DB.
 
 The covered decision compares a question with each sentence of a candidate passage (a passage
 can mention a topic in passing; a sentence that answers it scores higher). Embedding those
 sentences on every query would cost more than the whole retrieval, so they are stored in
 ``rag_sentences`` keyed by chunk id together with a digest of the passage text: a re-ingested
-passage with new text is re-embedded, never read stale.
+passage with new text is re-embedded, never read stale. :meth:`SentenceVectors.sync` embeds
+what is missing (``callmine ingest content`` runs it); a passage that was not synced yet is
+embedded the first time it is a candidate.
 """
 
 from __future__ import annotations
@@ -48,6 +50,29 @@ class SentenceVectors:
                 with self.ws.transaction() as db:
                     db.execute(_SCHEMA)
             self._ready = True
+
+    def sync(self, progress: bool = False, batch: int = 256) -> int:
+        """Embed the sentences of every stored passage that has none cached (or whose text
+        changed) and drop rows of passages that are gone. Returns the passages embedded."""
+        self._ensure()
+        cached = dict(self.ws.db.execute("SELECT chunk_id, digest FROM rag_sentences").fetchall())
+        chunks = self.ws.chunks()
+        live = {c.chunk_id for c in chunks}
+        gone = [cid for cid in cached if cid not in live]
+        if gone:
+            with self.ws.transaction() as db:
+                db.executemany("DELETE FROM rag_sentences WHERE chunk_id=?", [(c,) for c in gone])
+        todo = [c for c in chunks if cached.get(c.chunk_id) != _digest(c.text)]
+        if not todo:
+            return 0
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(todo), desc="passage sentences", unit="passage", disable=not progress)
+        for i in range(0, len(todo), batch):
+            self.get(todo[i:i + batch])
+            bar.update(len(todo[i:i + batch]))
+        bar.close()
+        return len(todo)
 
     def get(self, chunks: Sequence[Chunk]) -> dict[str, tuple[list[str], np.ndarray]]:
         """``chunk_id -> (sentences, vectors)`` for the chunks, embedding what is not cached."""
@@ -107,3 +132,14 @@ def answer_sentence(sents: list[str], i: int) -> str:
     if sentence.rstrip().endswith("?") and i + 1 < len(sents):
         return f"{sentence} {sents[i + 1]}"
     return sentence
+
+
+def index_content(ws: Workspace, progress: bool = False) -> int:
+    """Bring the content indexes that retrieval builds on top of the workspace (the FTS5
+    index and the passage sentence vectors) in line with the stored passages; run after
+    content ingest so the first questions are as fast as the rest. Returns the passages
+    whose sentences were embedded."""
+    from rag.lexical import LexicalIndex
+
+    LexicalIndex(ws).sync()
+    return SentenceVectors(ws).sync(progress=progress)

@@ -137,6 +137,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         _after_calls(ws, settings, batch, progress)
     else:
         batch = ContentIngestor(ws).run(paths, manifest, progress=progress)
+        _after_content(ws, batch, progress)
     data = _batch_json(batch)
     emit(args, data, _batch_text)
     for r in batch.failed:
@@ -151,6 +152,14 @@ def _after_calls(ws, settings: Settings, batch, progress: bool) -> None:
     from insights.analysis import Analyzer
 
     Analyzer(ws, settings).run(progress=progress)
+
+
+def _after_content(ws, batch, progress: bool) -> None:
+    """The retrieval indexes are brought up to date after content ingest."""
+    from rag import index_content
+
+    if any(r.status in ("stored", "replaced") for r in batch.results):
+        index_content(ws, progress=progress)
 
 
 @command("calls")

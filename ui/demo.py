@@ -40,4 +40,7 @@ def build_demo(settings: Settings, progress: bool = True) -> Workspace:
     from insights.analysis import Analyzer
 
     Analyzer(ws, settings).run(progress=progress)
+    from rag import index_content
+
+    index_content(ws, progress=progress)
     return ws

@@ -47,7 +47,7 @@ def citation_rows(answer: Answer) -> list[list]:
 def warm_up(workspace: Workspace, recommender: Recommender) -> None:
     """Load the embedding model and the recommender's indexes, so the first question is fast."""
     try:
-        workspace.embedder.warm_up()
+        recommender.warm_up()  # model, FTS5 index, sentences of passages not embedded yet
         recommender.run("How long does implementation take?", top=1)
     except CallmineError as exc:  # e.g. no content yet: the first real question says so
         log.info("recommender not warmed up: %s", exc)
