@@ -15,23 +15,19 @@ from pathlib import Path
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from ingest.document_formats import (
-    read_docx,
-    read_html,
-    read_markdown,
-    read_pdf,
-    read_pptx,
-    read_txt,
-)
-from ingest.errors import CorruptFileError, InputError, UnsupportedFileError
+from ingest.binary_formats import read_docx, read_pdf, read_pptx
+from ingest.document_formats import read_html, read_markdown, read_txt
+from ingest.errors import CorruptFileError, UnsupportedFileError
 from ingest.records import Chunk, Document, Section
-from ingest.textfile import read_text
+from ingest.textfile import file_size, read_text
 
 log = logging.getLogger(__name__)
 
 CONTENT_EXTENSIONS = (".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".pptx", ".txt")
 MAX_DOCUMENT_CHARS = 5_000_000
 """Text kept per document; the rest of a larger one is dropped with a warning."""
+MAX_BINARY_BYTES = 200_000_000
+"""PDF, DOCX and PPTX files larger than this are refused rather than read into memory."""
 
 _TEXT_READERS: dict[str, Callable[[str, str], tuple[str | None, list[Section]]]] = {
     ".md": read_markdown, ".markdown": read_markdown, ".html": read_html, ".htm": read_html,
@@ -57,7 +53,9 @@ def read_document(path: Path) -> Document:
 
     Raises:
         UnsupportedFileError: for any other extension.
-        CorruptFileError: for an empty, non-UTF-8, encrypted, image-only or damaged file.
+        CorruptFileError: for an empty, non-UTF-8, encrypted, image-only, damaged or too
+            large file, or a decompression bomb.
+        InputError: for a missing file, or a name holding a NUL byte.
 
     Example:
         >>> doc = read_document(Path("pricing.md"))  # doctest: +SKIP
@@ -72,12 +70,13 @@ def read_document(path: Path) -> Document:
     if suffix in _TEXT_READERS:
         title, sections = _TEXT_READERS[suffix](read_text(path), path.name)
     else:
-        try:
-            size = path.stat().st_size
-        except FileNotFoundError:
-            raise InputError(f"{path}: no such file or folder.") from None
+        size = file_size(path)
         if size == 0:
             raise CorruptFileError(f"{path.name}: the file is empty.")
+        if size > MAX_BINARY_BYTES:
+            raise CorruptFileError(
+                f"{path.name}: too large ({size / 1e6:.0f} MB; the limit is "
+                f"{MAX_BINARY_BYTES / 1e6:.0f} MB). Split it, or export it without its images.")
         title, sections = _BINARY_READERS[suffix](path)
     title = " ".join((title or "").split()) or path.stem
     sections = _tidy(sections, title, path.name)
@@ -103,6 +102,11 @@ def _tidy(sections: list[Section], title: str, name: str) -> list[Section]:
         if total + len(text) > MAX_DOCUMENT_CHARS:
             log.warning("%s: over %d characters of text; the rest is left out",
                         name, MAX_DOCUMENT_CHARS)
+            text = text[:MAX_DOCUMENT_CHARS - total]  # a huge section is cut, not dropped
+            text = text.rsplit(None, 1)[0] if len(text.split(None, 1)) > 1 else text
+            if text.strip():
+                kept.append(Section(text=text.strip(), heading_path=path, page=sec.page,
+                                    slide=sec.slide))
             break
         total += len(text)
         kept.append(Section(text=text, heading_path=path, page=sec.page, slide=sec.slide))

@@ -67,7 +67,10 @@ class _Manifest(Generic[M]):
             A copy of the row's metadata (safe to modify), or None.
         """
         file = Path(file)
-        meta = self._by_path.get(file.resolve())
+        try:
+            meta = self._by_path.get(file.resolve())
+        except (OSError, ValueError):  # a NUL byte in the name, a loop of links: no such row
+            meta = None
         if meta is None:
             named = self._by_name.get(file.name, [])
             if len(named) > 1:

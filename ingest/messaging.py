@@ -30,6 +30,8 @@ from ingest.errors import MessagingError
 from ingest.textfile import read_text
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+MAX_YAML_NODES = 100_000
+"""Values (with YAML aliases expanded) a messaging.yaml may hold; more is refused."""
 
 
 def _number_as_text(value: Any) -> Any:
@@ -108,13 +110,9 @@ class Messaging(BaseModel):
             ...           products=[{"name": "Flow"}]).all_names()
             ['Acme', 'ACME', 'Flow']
         """
-        names: list[str] = []
         entities: list[Company | Product] = [self.company, *self.products]
-        for entity in entities:
-            for name in [entity.name, *entity.aliases]:
-                if name not in names:
-                    names.append(name)
-        return names
+        names = [name for entity in entities for name in [entity.name, *entity.aliases]]
+        return list(dict.fromkeys(names))  # each once, first place kept, in linear time
 
     def talk_track(self, track_id: str) -> TalkTrack | None:
         """The talk track with this id, or None."""
@@ -143,6 +141,13 @@ def load_messaging(path: Path) -> Messaging:
     text = read_text(path, MessagingError)
     try:
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise MessagingError(f"{name}: nested too deeply to be a messaging file; check its "
+                             "indentation and brackets.") from None
+    except ValueError as exc:  # valid YAML Python cannot hold: a date 2024-13-45, a huge number
+        problem = ("a number is thousands of digits long" if "digits" in str(exc)
+                   else f"a value cannot be read ({exc})")
+        raise MessagingError(f"{name}: {problem}; put it in quotes to keep it as text.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -154,6 +159,11 @@ def load_messaging(path: Path) -> Messaging:
         raise MessagingError(
             f"{name}: expected a mapping with 'company', 'products', 'category', 'talk_tracks' "
             f"and 'facts', found {_kind(data)}.")
+    if _too_many_values(data, MAX_YAML_NODES):
+        raise MessagingError(
+            f"{name}: holds more than {MAX_YAML_NODES:,} values once its YAML aliases (*name) "
+            "are expanded; a messaging file needs far fewer. Write the values out instead of "
+            "repeating aliases.")
     try:
         messaging = Messaging.model_validate(data)
     except ValidationError as exc:
@@ -170,6 +180,25 @@ def load_messaging(path: Path) -> Messaging:
                     f"[{seen[item_id]}].id); give each its own id.")
             seen[item_id] = i
     return messaging
+
+
+def _too_many_values(data: Any, limit: int) -> bool:
+    """Whether ``data`` holds more than ``limit`` values, counting each alias use again."""
+    count = 1
+    todo = [data]
+    while todo:
+        value = todo.pop()
+        if isinstance(value, dict):
+            children = [*value.keys(), *value.values()]
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        count += len(children)
+        if count > limit:
+            return True
+        todo.extend(children)
+    return False
 
 
 def _loc(loc: tuple[Any, ...]) -> str:

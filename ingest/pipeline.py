@@ -31,6 +31,7 @@ from ingest.records import (
 from ingest.redact import Redactor
 from ingest.settings import Settings
 from ingest.store import Workspace
+from ingest.textfile import file_size
 from ingest.transcripts import TRANSCRIPT_EXTENSIONS, build_turns, read_transcript
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,8 @@ def expand_paths(paths: Iterable[Path], extensions: tuple[str, ...]) -> list[Pat
 
 
 def _check_file(path: Path, extensions: tuple[str, ...], expected: str) -> None:
+    if "\x00" in str(path):
+        file_size(path)  # raises the InputError that names the NUL byte
     if not path.exists():
         raise InputError(f"{path}: no such file or folder.")
     if path.suffix.lower() not in extensions:

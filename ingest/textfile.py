@@ -60,6 +60,30 @@ def decode_text(data: bytes, name: str, error: type[InputError] = CorruptFileErr
     return text
 
 
+def file_size(path: Path) -> int:
+    """The size of a file to be read, after checking that its name can be a file's name.
+
+    Args:
+        path: The file.
+
+    Raises:
+        InputError: when the name holds a NUL byte, or the file is missing, a folder or
+            unreadable.
+    """
+    path = Path(path)
+    if "\x00" in str(path):
+        raise InputError(f"{ascii(str(path))}: the file name holds a NUL byte (\\x00), which no "
+                         "file name can hold. Rename the file and try again.")
+    try:
+        if path.is_dir():
+            raise InputError(f"{path}: is a folder, not a file.")
+        return path.stat().st_size
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file or folder.") from None
+    except OSError as exc:  # a name too long, a permission, a broken disk
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc}).") from None
+
+
 def read_text(path: Path, error: type[InputError] = CorruptFileError) -> str:
     """Read a UTF-8 text file; see :func:`decode_text` for what is accepted.
 
@@ -68,14 +92,11 @@ def read_text(path: Path, error: type[InputError] = CorruptFileError) -> str:
         error: The exception class to raise for a bad file.
 
     Raises:
-        InputError: when the file is missing (``InputError``), too large, empty or not UTF-8
-            (class ``error``).
+        InputError: when the file is missing or its name holds a NUL byte (``InputError``),
+            too large, empty or not UTF-8 (class ``error``).
     """
     path = Path(path)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file or folder.") from None
+    size = file_size(path)
     if size > MAX_TEXT_BYTES:
         raise error(f"{path.name}: too large for a text file ({size / 1e6:.0f} MB; the limit is "
                     f"{MAX_TEXT_BYTES / 1e6:.0f} MB). Split it into smaller files.")
@@ -83,4 +104,6 @@ def read_text(path: Path, error: type[InputError] = CorruptFileError) -> str:
         data = path.read_bytes()
     except IsADirectoryError:
         raise InputError(f"{path}: is a folder, not a file.") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc}).") from None
     return decode_text(data, path.name, error)

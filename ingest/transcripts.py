@@ -35,10 +35,11 @@ EXPECTED_CALL_FILE = (
     "a WAV/MP3/M4A/FLAC/OGG/OPUS/WEBM/MP4 audio file or a .vtt/.srt/.json/.txt transcript"
 )
 
-_TIME = re.compile(r"^(?:(\d+):)?([0-5]?\d):([0-5]\d)(?:[.,](\d{1,3}))?$")
+_TIME = re.compile(r"^(?:(\d{1,6}):)?([0-5]?\d):([0-5]\d)(?:[.,](\d{1,3}))?$")
 _TIMING = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)(?:\s+.*)?$")
-_VOICE = re.compile(r"<v(?:\.[^\s>]*)*(?:[ \t]+([^>]*))?>", re.IGNORECASE)
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>|<\d[\d:.]*>|</[a-zA-Z.]*>")
+_VOICE = re.compile(r"<v(?:\.[^\s.<>]*)*(?:[ \t]+([^<>]*))?>", re.IGNORECASE)
+_TAG = re.compile(r"</?[a-zA-Z][^<>]*>|<\d[\d:.]*>|</[a-zA-Z.]*>")
+"""Tag bodies stop at the next ``<``: a long line of unclosed tags is read in linear time."""
 _NAME_PREFIX = re.compile(r"^(?P<name>[^\W\d_][\w'’.()&@\- ]{0,48}?)\s*:\s+(?P<text>\S.*)$", re.S)
 _BRACKET_PREFIX = re.compile(r"^\[(?P<name>[^\]\d][^\]]{0,48})\]\s*(?P<text>.*)$", re.S)
 _TXT_STAMP = re.compile(r"^\[(?P<b>(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?)\]\s*(?P<rest>.*)$")
@@ -333,6 +334,14 @@ def _parse_json(text: str, name: str) -> Transcript:
         raise CorruptFileError(
             f"{name}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}). "
             "Fix the file or export the transcript again.") from None
+    except RecursionError:
+        raise CorruptFileError(
+            f"{name}: JSON nested too deeply to be a transcript. Export the transcript "
+            "again.") from None
+    except ValueError:  # the only other one: an integer of thousands of digits
+        raise CorruptFileError(
+            f"{name}: a number in the JSON is thousands of digits long; no transcript holds "
+            "one. Fix the file or export the transcript again.") from None
     duration = language = None
     if isinstance(data, list):
         items, where = data, ""
@@ -370,7 +379,10 @@ def _seconds(value: Any, name: str, field: str) -> float | None:
     if value is None or value == "":
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:  # an integer too large for a float
+            seconds = math.inf
     elif isinstance(value, str):
         try:
             seconds = float(value) if re.fullmatch(r"\d+(\.\d+)?", value.strip()) \
@@ -437,22 +449,33 @@ def _json_word(item: Any, where: str, name: str) -> Word:
 
 def _parse_txt(text: str, name: str) -> Transcript:
     segments: list[Segment] = []
+    parts: list[list[str]] = []  # each segment's text pieces, joined once at the end
     skipped = 0
-    for line in text.split("\n"):
+    for lineno, line in enumerate(text.split("\n"), start=1):
         line = line.strip()
         if not line:
             continue
         start = None
         match = _TXT_STAMP.match(line)
-        if match:
-            start, line = parse_timestamp(match["b"]), match["rest"]
-        elif (bare := _TXT_BARE_STAMP.match(line)) and split_speaker(bare["rest"])[0]:
-            start, line = parse_timestamp(bare["b"]), bare["rest"]
+        bare = None if match else _TXT_BARE_STAMP.match(line)
+        if bare and not split_speaker(bare["rest"])[0]:
+            bare = None
+        if match or bare:
+            stamp = (match or bare)["b"]  # type: ignore[index]
+            try:
+                start = parse_timestamp(stamp)
+            except ValueError:
+                raise CorruptFileError(
+                    f"{name}: line {lineno}: '{stamp[:40]}' is not a timestamp; expected "
+                    "[hh:mm:ss] or [mm:ss] (minutes and seconds below 60). Fix that "
+                    "line.") from None
+            line = (match or bare)["rest"]  # type: ignore[index]
         speaker, words = split_speaker(line)
         if speaker is not None:
-            segments.append(Segment(speaker, " ".join(words.split()), start))
+            segments.append(Segment(speaker, "", start))
+            parts.append([words])
         elif segments:
-            segments[-1].text = " ".join(f"{segments[-1].text} {line}".split())
+            parts[-1].append(line)
         else:
             skipped += 1
     if not segments:
@@ -460,6 +483,8 @@ def _parse_txt(text: str, name: str) -> Transcript:
             f"{name}: no 'Speaker: text' lines found. Write one turn per line, the speaker's "
             "name and a colon first, e.g. 'Dana: Thanks for joining.', optionally after a "
             "timestamp such as '[00:01:05]'.")
+    for seg, pieces in zip(segments, parts, strict=True):
+        seg.text = " ".join(" ".join(pieces).split())
     if skipped:
         log.warning("%s: skipped %d line(s) before the first 'Speaker: text' line", name, skipped)
     for seg, nxt in zip(segments, segments[1:], strict=False):
