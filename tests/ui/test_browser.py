@@ -9,9 +9,7 @@ downloads anything.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -59,27 +57,10 @@ def browser(tmp_path_factory):
     driver.quit()
 
 
-def app_tests():
-    """tests/ui/test_app.py, whose small workspace this test reuses (pytest runs with
-    ``--import-mode=importlib``, so test modules are not importable by name)."""
-    name = "tests.ui.test_app"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("test_app.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory, embedder):
-    from ui.app import serve
-
-    helpers = app_tests()
-    ws, settings = helpers.build_small_workspace(tmp_path_factory.mktemp("ui-browser"), embedder)
-    app, url = serve(ws, settings, port=helpers.free_port(), block=False)
-    yield url
-    app.close()
+def app_url(served):
+    """The app on the small workspace of tests/ui/conftest.py (one for this module)."""
+    return served[0]
 
 
 def wait_for(check: Callable[[], object], what: str, timeout: float = WAIT):

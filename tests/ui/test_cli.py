@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
 from ui.cli import main
-
-REPO = Path(__file__).resolve().parents[2]
 
 TXT = "[00:01] Rep: Hi, thanks for the time.\n[00:05] Jordan Lee: We are locked into a contract with Paystream.\n"
 
@@ -95,49 +87,3 @@ def test_ui_refuses_public_address_without_auth(capsys, tmp_path):
     code, _, err = run(capsys, "--workspace", str(tmp_path / "ws"), "ui", "--host", "0.0.0.0")
     assert code == 2
     assert "Refusing to serve on 0.0.0.0 without authentication" in err
-
-
-@pytest.mark.slow
-def test_killed_content_ingest_is_finished_by_a_rerun(tmp_path):
-    """SIGKILL an ingest at several points; a re-run stores each file exactly once."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for i in range(8):
-        (docs / f"doc{i}.md").write_text(
-            f"# Document {i}\n\n" + " ".join(f"Sentence {j} about topic {i} and pricing." for j in range(120)))
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    cmd = [sys.executable, "-m", "ui.cli", "--workspace", str(tmp_path / "ws"), "-q",
-           "--format", "json", "ingest", "content", str(docs)]
-    db = tmp_path / "ws" / "callmine.db"
-
-    def logged() -> int:
-        import sqlite3
-
-        if not db.exists():
-            return 0
-        try:
-            with sqlite3.connect(db, timeout=1) as conn:
-                return conn.execute("SELECT COUNT(*) FROM ingest_log").fetchone()[0]
-        except sqlite3.OperationalError:
-            return 0
-
-    for kill_after in (1, 4):  # files logged (over all runs) before the kill
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 120
-        while logged() < kill_after and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    statuses = {r["status"] for r in json.loads(done.stdout)["results"]}
-    assert statuses <= {"stored", "replaced", "unchanged"}
-    from ingest.embed import Embedder
-    from ingest.store import Workspace
-
-    ws = Workspace(tmp_path / "ws", Embedder())
-    stats = ws.stats()
-    assert stats["assets"] == 8
-    assert stats["chunks"] == stats["vectors"]
-    assert {a.asset_id for a in ws.assets()} == {f"doc{i}" for i in range(8)}
