@@ -3,6 +3,8 @@
 Stereo calls are transcribed one channel at a time, one speaker per channel, keeping the
 original timeline; ``run`` interleaves the segments of both channels by start time. VAD skips
 the silence (and so the other speaker's turns on a split channel); word timestamps are kept.
+A recording is decoded and transcribed ten minutes at a time (``ingest.audio.audio_windows``),
+so memory does not grow with its length.
 
 Example:
     >>> transcriber = Transcriber(Settings(whisper_model="tiny.en"))
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 import numpy as np
 from tqdm import tqdm
 
-from ingest.audio import SAMPLING_RATE, load_channels
+from ingest.audio import WINDOW_SECONDS, AudioWindow, audio_windows
 from ingest.errors import ModelError
 from ingest.models import whisper_model_dir
 from ingest.records import Segment, Transcript, Word, source_name
@@ -58,16 +60,13 @@ _T = TypeVar("_T", bound=_Timed)
 
 @dataclass(slots=True)
 class _Job:
-    """One file being transcribed: its channels and what transcription has learnt so far."""
+    """One file being transcribed: its windows and what transcription has learnt so far."""
 
     source: str
-    channels: list[np.ndarray]
+    windows: Iterator[AudioWindow]
     language: str | None
+    duration: float = 0.0  # seconds transcribed so far (the whole recording once done)
     speech: dict[str, float] = field(default_factory=dict)  # language -> seconds of speech
-
-    @property
-    def duration(self) -> float:
-        return len(self.channels[0]) / SAMPLING_RATE
 
 
 def split_on_pauses(segment: Segment, max_pause: float = MAX_PAUSE) -> list[Segment]:
@@ -141,10 +140,11 @@ class Transcriber:
 
     def segments(self, path: Path, progress: bool = True,
                  on_progress: ProgressCallback | None = None) -> Iterator[Segment]:
-        """Yield segments as they are transcribed: channel by channel, each in time order.
+        """Yield segments as they are transcribed: channel by channel, each in time order,
+        within each ten-minute window of the recording (one window up to ten minutes).
 
-        The file is decoded and the model loaded before this returns, so bad input raises
-        here, not at the first ``next()``.
+        The file is opened, its first window decoded and the model loaded before this
+        returns, so bad input raises here, not at the first ``next()``.
 
         Args:
             path: An audio file (see ``ingest.audio.AUDIO_EXTENSIONS``).
@@ -174,17 +174,14 @@ class Transcriber:
                           duration=round(job.duration, 3), language=language)
 
     def _start(self, path: Path) -> _Job:
-        channels = load_channels(Path(path))
+        windows = audio_windows(Path(path), WINDOW_SECONDS)  # decodes the first window
         self.warm_up()
-        return _Job(source=str(path), channels=channels, language=self.settings.language)
+        return _Job(source=str(path), windows=windows, language=self.settings.language)
 
     def _generate(self, job: _Job, progress: bool,
                   on_progress: ProgressCallback | None) -> Iterator[Segment]:
-        duration, total = job.duration, job.duration * len(job.channels)
-        bar = tqdm(total=round(total, 1), unit="s", desc=source_name(job.source),
-                   disable=None if progress else True, leave=False, dynamic_ncols=True,
-                   bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s of audio "
-                              "[{elapsed}<{remaining}]")
+        bar = None
+        total = 0.0
 
         def report(done: float) -> None:
             done = min(done, total)
@@ -194,14 +191,33 @@ class Transcriber:
                 on_progress(round(done, 3), round(total, 3))
 
         try:
-            for channel, audio in enumerate(job.channels):
-                speaker = self.speaker_name(channel)
-                for piece in self._decode_channel(job, audio):
-                    yield from _to_segments(piece, speaker, duration)
-                    report(channel * duration + min(piece.end, duration))
-                report((channel + 1) * duration)
+            for window in job.windows:
+                start, seconds, n = window.start, window.seconds, len(window.channels)
+                end = (start + seconds) * n
+                if bar is None:  # in all: exact for one window, else what the header says
+                    total = end if window.last else max((window.announced or 0.0) * n, end)
+                    bar = tqdm(total=round(total, 1), unit="s", desc=source_name(job.source),
+                               disable=None if progress else True, leave=False,
+                               dynamic_ncols=True,
+                               bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s of audio "
+                                          "[{elapsed}<{remaining}]")
+                elif window.last or end > total:
+                    total = end
+                    bar.total = round(total, 1)
+                channels, window = window.channels, None  # each channel goes once it is done
+                for channel in range(n):
+                    audio, channels[channel] = channels[channel], None
+                    speaker = self.speaker_name(channel)
+                    done = start * n + channel * seconds
+                    for piece in self._decode_channel(job, audio):
+                        yield from _to_segments(piece, speaker, seconds, start)
+                        report(done + min(float(piece.end), seconds))
+                    del audio
+                    report(done + seconds)
+                job.duration = start + seconds
         finally:
-            bar.close()
+            if bar is not None:
+                bar.close()
 
     def _decode_channel(self, job: _Job, audio: np.ndarray) -> Iterable:
         """faster-whisper segments of one channel; learns the language for the next one."""
@@ -226,28 +242,32 @@ class Transcriber:
         return pieces
 
 
-def _to_segments(piece, speaker: str, duration: float) -> list[Segment]:
-    """One faster-whisper segment as callmine segments, cut at long pauses."""
+def _to_segments(piece, speaker: str, duration: float, offset: float = 0.0) -> list[Segment]:
+    """One faster-whisper segment of a window (``duration`` seconds, starting ``offset``
+    seconds into the recording) as callmine segments on the recording's timeline, cut at long
+    pauses."""
+    def clip(seconds: float) -> float:
+        return _clip(seconds, duration, offset)
+
     words = [w for w in (piece.words or []) if w.word.strip()]
     if not words:
         text = piece.text.strip()
         if not text:
             return []
-        return [Segment(speaker=speaker, text=text, start=_clip(piece.start, duration),
-                        end=_clip(piece.end, duration))]
+        return [Segment(speaker=speaker, text=text, start=clip(piece.start), end=clip(piece.end))]
     groups = _pause_groups(words, MAX_PAUSE)
     segments = []
     for group in groups:
         # Rejoin the raw words (leading spaces included): right for languages without spaces.
         text = piece.text.strip() if len(groups) == 1 else "".join(w.word for w in group).strip()
         segments.append(Segment(
-            speaker=speaker, text=text, start=_clip(group[0].start, duration),
-            end=_clip(group[-1].end, duration),
-            words=[Word(_clip(w.start, duration), _clip(w.end, duration), w.word.strip(),
+            speaker=speaker, text=text, start=clip(group[0].start), end=clip(group[-1].end),
+            words=[Word(clip(w.start), clip(w.end), w.word.strip(),
                         round(float(w.probability), 4)) for w in group]))
     return segments
 
 
-def _clip(seconds: float, duration: float) -> float:
-    """Seconds inside the recording, to the millisecond, as a plain float (not numpy's)."""
-    return round(float(min(max(seconds, 0.0), duration)), 3)
+def _clip(seconds: float, duration: float, offset: float = 0.0) -> float:
+    """Seconds inside a window of ``duration`` seconds, moved ``offset`` seconds on, to the
+    millisecond, as a plain float (not numpy's)."""
+    return round(offset + float(min(max(seconds, 0.0), duration)), 3)
