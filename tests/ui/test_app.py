@@ -237,7 +237,7 @@ def test_ingest_without_files_is_a_clear_error(client):
 
 
 @pytest.mark.slow
-def test_ingest_content_and_messaging(client, tmp_path):
+def test_ingest_content_and_messaging(client, served, tmp_path):
     from gradio_client import handle_file
 
     doc = tmp_path / "faq.md"
@@ -245,6 +245,11 @@ def test_ingest_content_and_messaging(client, tmp_path):
     summary, results, *_ = client.predict([handle_file(str(doc))], None,
                                           api_name="/ingest_content")
     assert summary == "Content: 1 stored" and data(results)[0][:3] == ["faq.md", "stored", "faq"]
+    ws = served[1]  # the new passage's sentences are indexed right after ingest
+    [chunk] = ws.chunks(asset_id="faq")
+    row = ws.db.execute("SELECT sentences FROM rag_sentences WHERE chunk_id=?",
+                        (chunk.chunk_id,)).fetchone()
+    assert row is not None and "every hour" in row["sentences"]
     summary, results = client.predict(handle_file(str(REPO / "demo" / "messaging.yaml")),
                                       api_name="/ingest_messaging")
     assert summary.startswith("Messaging: unchanged")

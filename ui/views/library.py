@@ -247,6 +247,11 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
         batch = content_ingestor.run(paths, Path(manifest) if manifest else None,
                                      on_file=on_file)
         _check_batch(batch, "content")
+        if any(r.status in ("stored", "replaced") for r in batch.results):
+            from rag import index_content
+
+            progress(1.0, desc="Indexing the sentences of the new passages")
+            index_content(workspace)
         return (f"Content: {batch_summary(batch)}", result_rows(batch), *refreshed())
 
     @shows_errors
