@@ -56,7 +56,10 @@ class Embedder(Embeddings):
     @property
     def dimension(self) -> int:
         self.warm_up()
-        return int(self._model.get_sentence_embedding_dimension())
+        model = self._model  # sentence-transformers 5 renamed the method; older ones lack it
+        getter = getattr(model, "get_embedding_dimension", None) or \
+            model.get_sentence_embedding_dimension
+        return int(getter())
 
     def embed(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """Embed texts into a ``(len(texts), dim)`` float32 array of unit vectors."""
