@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import socket
 import statistics
 import sys
 import threading
@@ -33,21 +32,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingest.settings import Settings, offline_environment  # noqa: E402
+from ui_latency import QUESTIONS, free_port  # noqa: E402  (bench/ is the script's folder)
 
 OUT = Path(__file__).resolve().parent / "out"
-QUESTIONS = [
-    "How long does implementation take? We can't have a six month project.",
-    "Your price is a lot higher than what Paystream quoted us.",
-    "Does it sync with NetSuite both ways?",
-    "Our security team will ask about SOC 2.",
-    "What happens if a vendor changes their bank details?",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def say(text: str) -> None:

@@ -364,23 +364,13 @@ def test_pptx_with_random_shapes(shapes):
     check_document(load(read_document, ".pptx", office_package(".pptx", xml)))
 
 
-def minimal_pdf(content: bytes) -> bytes:
-    """A one-page PDF whose content stream is ``content`` (uncompressed)."""
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+def minimal_pdf_objects(content: bytes) -> list[bytes]:
+    """The objects of a one-page PDF whose content stream is ``content`` (uncompressed)."""
+    return [b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources "
             b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>",
             b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objs, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    return bytes(out)
 
 
 pdf_ops = st.lists(st.one_of(
@@ -393,5 +383,6 @@ pdf_ops = st.lists(st.one_of(
 
 @FUZZ
 @given(ops=pdf_ops)
-def test_pdf_with_random_content_stream(ops):
-    check_document(load(read_document, ".pdf", minimal_pdf(b"\n".join(ops))))
+def test_pdf_with_random_content_stream(ops, pdf_from_objects):
+    pdf = pdf_from_objects(minimal_pdf_objects(b"\n".join(ops)))
+    check_document(load(read_document, ".pdf", pdf))

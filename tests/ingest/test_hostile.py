@@ -249,25 +249,16 @@ def deflated_zeros(size: int) -> tuple[bytes, int, int]:
     return first + again * (size // len(block) - 1) + comp.flush(), crc, adler
 
 
-def pdf_bomb(size: int, pages: int = 1) -> bytes:
-    """A PDF whose pages share one FlateDecode content stream inflating to ``size`` bytes."""
+def pdf_bomb_objects(size: int, pages: int = 1) -> list[bytes]:
+    """The objects of a PDF whose pages share one FlateDecode content stream inflating to
+    ``size`` bytes."""
     raw, _, adler = deflated_zeros(size)
     data = b"\x78\xda" + raw + struct.pack(">I", adler)
     kids = " ".join(f"{4 + i} 0 R" for i in range(pages)).encode()
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+    return [b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages,
             b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream",
             *[b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R >>"] * pages]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objs, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    return bytes(out)
 
 
 def zip_with_bomb(kind: str, size: int, lie: bool = False) -> bytes:
@@ -343,10 +334,10 @@ def read_in_child(path: Path) -> dict:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("pages", [1, 2000])
-def test_pdf_decompression_bomb_is_refused_in_bounded_memory(tmp_path, pages):
+def test_pdf_decompression_bomb_is_refused_in_bounded_memory(tmp_path, pages, pdf_from_objects):
     """A 1 MB PDF whose content inflates to 1 GB (shared by 2000 pages in the second case)."""
     bomb = tmp_path / "bomb.pdf"
-    bomb.write_bytes(pdf_bomb(1024 * MB, pages))
+    bomb.write_bytes(pdf_from_objects(pdf_bomb_objects(1024 * MB, pages)))
     assert bomb.stat().st_size < 2 * MB
     report = read_in_child(bomb)
     assert report["outcome"].startswith("bomb.pdf: refused: its content decompresses to more "
@@ -371,9 +362,9 @@ def test_office_zip_bomb_is_refused_in_bounded_memory(tmp_path, kind, lie):
     assert report["seconds"] < 30, report
 
 
-def test_pdf_over_the_stream_limit_is_refused_in_process(tmp_path):
+def test_pdf_over_the_stream_limit_is_refused_in_process(tmp_path, pdf_from_objects):
     bomb = tmp_path / "bomb.pdf"
-    bomb.write_bytes(pdf_bomb(64 * MB))
+    bomb.write_bytes(pdf_from_objects(pdf_bomb_objects(64 * MB)))
     with pytest.raises(CorruptFileError, match=r"^bomb\.pdf: refused: its content decompresses "
                                                r"to more than 20 MB in one stream"):
         read_document(bomb)
