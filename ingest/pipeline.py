@@ -81,13 +81,10 @@ def expand_paths(paths: Iterable[Path], extensions: tuple[str, ...]) -> list[Pat
 
 
 def _check_file(path: Path, extensions: tuple[str, ...], expected: str) -> None:
-    if "\x00" in str(path):
-        file_size(path)  # raises the InputError that names the NUL byte
-    if not path.exists():
-        raise InputError(f"{path}: no such file or folder.")
+    size = file_size(path)  # a missing or unreadable file, a NUL byte in the name
     if path.suffix.lower() not in extensions:
         raise UnsupportedFileError(f"Expected {expected}, got '{path.name}'.")
-    if path.stat().st_size == 0:
+    if size == 0:
         raise CorruptFileError(f"{path.name}: the file is empty.")
 
 

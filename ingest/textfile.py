@@ -102,8 +102,6 @@ def read_text(path: Path, error: type[InputError] = CorruptFileError) -> str:
                     f"{MAX_TEXT_BYTES / 1e6:.0f} MB). Split it into smaller files.")
     try:
         data = path.read_bytes()
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a file.") from None
-    except OSError as exc:
+    except OSError as exc:  # file_size has named a folder or a missing file already
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc}).") from None
     return decode_text(data, path.name, error)
