@@ -134,9 +134,10 @@ def audio_windows(path: Path, seconds: float = WINDOW_SECONDS,
 
     Each window but the last ends at the quietest 20 ms (over all channels) of the last
     ``CUT_SEARCH_SECONDS`` before ``seconds``, so a cut rarely falls inside a word; the last
-    one may run up to :data:`LAST_SLACK_SECONDS` (or ``seconds``, if shorter) past ``seconds``. Whether a stereo file
-    is dual mono is decided on its first window and kept for the rest. The file is opened
-    and the first window decoded before this returns, so bad input raises here.
+    one may run up to :data:`LAST_SLACK_SECONDS` (or ``seconds``, if shorter) past
+    ``seconds``. Whether a stereo file is dual mono is decided on its first window and kept
+    for the rest. The file is opened and the first window decoded before this returns, so bad
+    input raises here.
 
     Example:
         >>> for window in audio_windows(Path("call.mp3")):
@@ -187,7 +188,7 @@ def _windows(decoder: _Decoder, seconds: float, rate: int) -> Iterator[AudioWind
                     exhausted = True
                 else:
                     buffer.append(block)
-            if not exhausted:  # the window that reached the size may be the last
+            if not exhausted and buffer.frames <= size + slack:  # it may be the last window
                 ahead = next(blocks, None)
                 if ahead is None:
                     exhausted = True
