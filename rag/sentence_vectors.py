@@ -69,8 +69,9 @@ class SentenceVectors:
 
         bar = tqdm(total=len(todo), desc="passage sentences", unit="passage", disable=not progress)
         for i in range(0, len(todo), batch):
-            self.get(todo[i:i + batch])
-            bar.update(len(todo[i:i + batch]))
+            part = todo[i:i + batch]
+            self._embed(part)
+            bar.update(len(part))
         bar.close()
         return len(todo)
 
@@ -93,20 +94,25 @@ class SentenceVectors:
                                       np.zeros((0, 0), dtype=np.float32))
         todo = [c for c in {c.chunk_id: c for c in chunks}.values() if c.chunk_id not in out]
         if todo:
-            split = [sentences(c.text) or [" ".join(c.text.split())] for c in todo]
-            flat = [s for group in split for s in group]
-            vectors = self.ws.embedder.embed(flat)
-            at = 0
-            rows_out = []
-            for chunk, group in zip(todo, split):
-                vecs = vectors[at:at + len(group)]
-                at += len(group)
-                out[chunk.chunk_id] = (group, vecs)
-                rows_out.append((chunk.chunk_id, digests[chunk.chunk_id], _SEP.join(group),
-                                 np.ascontiguousarray(vecs, dtype=np.float32).tobytes()))
-            with self.ws.transaction() as db:
-                db.executemany("INSERT OR REPLACE INTO rag_sentences (chunk_id, digest, sentences,"
-                               " vectors) VALUES (?, ?, ?, ?)", rows_out)
+            out.update(self._embed(todo))
+        return out
+
+    def _embed(self, chunks: Sequence[Chunk]) -> dict[str, tuple[list[str], np.ndarray]]:
+        """Split distinct chunks into sentences, embed them and store them (replacing rows)."""
+        split = [sentences(c.text) or [" ".join(c.text.split())] for c in chunks]
+        vectors = self.ws.embedder.embed([s for group in split for s in group])
+        out: dict[str, tuple[list[str], np.ndarray]] = {}
+        rows = []
+        at = 0
+        for chunk, group in zip(chunks, split):
+            vecs = vectors[at:at + len(group)]
+            at += len(group)
+            out[chunk.chunk_id] = (group, vecs)
+            rows.append((chunk.chunk_id, _digest(chunk.text), _SEP.join(group),
+                         np.ascontiguousarray(vecs, dtype=np.float32).tobytes()))
+        with self.ws.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO rag_sentences (chunk_id, digest, sentences, "
+                           "vectors) VALUES (?, ?, ?, ?)", rows)
         return out
 
     def best(self, vector: np.ndarray, chunk: Chunk) -> tuple[str, float]:
