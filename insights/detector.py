@@ -1,10 +1,18 @@
-"""The default objection detector: no LLM, a trained head over sentence embeddings.
+"""The default objection detector: no LLM, trained heads over sentence embeddings.
 
-Buyer turns are split into sentences (offsets kept); each sentence is embedded once (batched
-across calls, see :class:`~insights.encoding.SentenceEncoder`) and scored by the
-:class:`~insights.heads.ObjectionHead`: the calibrated probability that it is an objection,
-and of each category. Adjacent objection sentences of one category in one turn merge into one
-span, and a span's ``text`` is the turn's text between its first and last sentence, verbatim.
+Resistance is a reaction, so the decision is made per buyer turn, with the rep turn before it:
+
+1. each buyer turn is split into sentences (offsets kept) and every distinct sentence is
+   embedded once (batched across calls, see :class:`~insights.encoding.SentenceEncoder`);
+   the sentence head (:class:`~insights.heads.ObjectionHead`) gives each sentence a
+   probability of being an objection on its own;
+2. the turn model (:class:`~insights.turn_head.TurnHead`) reads the turn as a whole with the
+   previous rep turn (their sentence embeddings, the sentence probabilities, cue words) and a
+   vote of the most similar labelled turns, and decides whether the turn holds an objection;
+3. in an objection turn, the sentences that carry it (sentence probability close to the turn's
+   best) form the span(s); adjacent ones merge, and a span's ``text`` is the turn's text between
+   its first and last sentence, verbatim. Its category comes from the turn model's category
+   head over the span.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,12 +28,25 @@ from ingest.records import Call, Turn
 from insights.encoding import SentenceEncoder
 from insights.heads import OBJECTION_HEAD, ObjectionHead
 from insights.records import Objection
-from insights.sentences import join_fragments, split_sentences, word_count
+from insights.sentences import (
+    Sentence,
+    join_fragments,
+    model_text,
+    split_sentences,
+    word_count,
+)
+from insights.turn_head import TURN_HEAD, TurnHead, TurnInput
 
 log = logging.getLogger(__name__)
 
 MIN_WORDS = 2
 """Sentences shorter than this are joined to the next one, or never an objection alone."""
+CONTEXT_TURNS = 3
+"""How far back (in turns) the rep turn a buyer turn answers may be."""
+CONTEXT_CHARS = 600
+"""Only the end of a long rep turn is read as the context."""
+TURN_CATEGORY_SHARE = 0.3
+"""Weight of the whole turn in the category of each objection sentence."""
 
 
 @dataclass(slots=True)
@@ -37,7 +58,7 @@ class Span:
     text: str
     category: str
     confidence: float
-    """P(objection) x P(category | objection), the highest over the span's sentences."""
+    """P(the turn holds an objection) x P(category | objection)."""
     embedding: np.ndarray
     """Unit-norm mean of the span's sentence embeddings."""
 
@@ -51,10 +72,15 @@ class TurnAnalysis:
     embeddings: np.ndarray
     """``(n, d)`` embeddings of the turn's ``n`` sentences."""
     p_objection: np.ndarray
-    """``(n,)`` calibrated probability that each sentence is an objection."""
+    """``(n,)`` probability that each sentence, read alone, is an objection."""
     p_category: np.ndarray
-    """``(n, k)`` probability of each category, per sentence."""
+    """``(n, k)`` probability of each category, per sentence (sentence head)."""
     spans: list[Span]
+    p_turn: float = 0.0
+    """Probability that the turn, read with the rep turn before it, holds an objection."""
+    context: str = ""
+    """The rep turn it answers ("" when none)."""
+    sentences: list[Sentence] = field(default_factory=list)
 
     @property
     def vector(self) -> np.ndarray:
@@ -75,7 +101,7 @@ def objection_id(call_id: str, turn: int, start: int, end: int) -> str:
 def merge_spans(text: str, starts: Sequence[int], ends: Sequence[int], p_objection: np.ndarray,
                 p_category: np.ndarray, classes: Sequence[str], threshold: float,
                 embeddings: np.ndarray) -> list[Span]:
-    """Objection spans of one text from its sentences' scores.
+    """Objection spans of one text from its sentences' scores (the sentence head alone).
 
     A sentence is an objection when ``p_objection >= threshold``; its category is the most
     probable one. Runs of adjacent objection sentences with the same category become one span.
@@ -121,15 +147,44 @@ def merge_spans(text: str, starts: Sequence[int], ends: Sequence[int], p_objecti
     return spans
 
 
+def carrying_sentences(p_objection: np.ndarray, share: float) -> list[int]:
+    """The sentences of an objection turn that carry the objection: those whose sentence
+    probability reaches ``share`` of the turn's best (always at least the best one).
+
+    Example:
+        >>> carrying_sentences(np.array([0.1, 0.8, 0.6]), 0.6)
+        [1, 2]
+    """
+    if len(p_objection) == 0:
+        return []
+    best = float(p_objection.max())
+    if best <= 0:
+        return list(range(len(p_objection)))  # nothing stands out: the whole turn
+    return [i for i, p in enumerate(p_objection) if p >= share * best]
+
+
+def context_turn(turns: Sequence[Turn], position: int) -> Turn | None:
+    """The rep turn that buyer turn ``turns[position]`` answers: the nearest rep turn at most
+    :data:`CONTEXT_TURNS` turns back, or None."""
+    for back in range(1, CONTEXT_TURNS + 1):
+        if position - back < 0:
+            break
+        turn = turns[position - back]
+        if turn.side == "rep":
+            return turn
+    return None
+
+
 class ObjectionDetector:
-    """Finds buyer objections in calls with the shipped embedding head (no LLM).
+    """Finds buyer objections in calls with the shipped heads (no LLM).
 
     Args:
         encoder: Embeds sentences (wraps ``ws.embedder``; shares its cache with other steps).
-        head: The objection head; by default the one shipped in ``insights/model``.
-        threshold: Overrides the head's decision threshold.
-        for_calls: Use objection probabilities corrected to the prior of objections in calls
-            (see :class:`~insights.heads.ObjectionHead`); False: at the labelled set's prior.
+        head: The sentence head; by default the one shipped in ``insights/model``.
+        turn_head: The turn model; by default the shipped one. ``False`` decides per sentence
+            with the sentence head alone (how ``python -m insights.train`` cross-validates it).
+        threshold: Overrides the decision threshold (of the turn model, or of the sentence
+            head when ``turn_head`` is False).
 
     Example:
         >>> detector = ObjectionDetector(SentenceEncoder(ws.embedder))
@@ -138,11 +193,12 @@ class ObjectionDetector:
     """
 
     def __init__(self, encoder: SentenceEncoder, head: ObjectionHead | None = None,
-                 threshold: float | None = None, for_calls: bool = True) -> None:
+                 turn_head: TurnHead | None | bool = None,
+                 threshold: float | None = None) -> None:
         self.encoder = encoder
         self._head = head
+        self._turn_head = turn_head
         self._threshold = threshold
-        self.for_calls = for_calls
 
     @property
     def head(self) -> ObjectionHead:
@@ -151,48 +207,156 @@ class ObjectionDetector:
         return self._head
 
     @property
+    def turn_head(self) -> TurnHead | None:
+        if self._turn_head is False:
+            return None
+        if self._turn_head is None or self._turn_head is True:
+            self._turn_head = TurnHead.load(TURN_HEAD)
+        return self._turn_head
+
+    @property
     def threshold(self) -> float:
         if self._threshold is not None:
             return self._threshold
-        return self.head.threshold_for(self.for_calls)
+        turn_head = self.turn_head
+        return turn_head.threshold if turn_head is not None else self.head.threshold
 
-    def analyse_texts(self, texts: Sequence[str]) -> list[TurnAnalysis]:
-        """Each text analysed as one buyer turn (all sentences embedded at once)."""
-        return self._analyse([(t, None) for t in texts])
+    @property
+    def classes(self) -> list[str]:
+        """The categories spans are given."""
+        turn_head = self.turn_head
+        return list((turn_head.category if turn_head is not None else self.head.category).classes)
+
+    def analyse_texts(self, texts: Sequence[str],
+                      contexts: Sequence[str] | None = None) -> list[TurnAnalysis]:
+        """Each text analysed as one buyer turn (after the rep's ``contexts``, if given)."""
+        contexts = contexts or [""] * len(texts)
+        return self._analyse([(t, None, c) for t, c in zip(texts, contexts, strict=True)])
 
     def analyse_turns(self, calls: Sequence[Call]) -> list[TurnAnalysis]:
         """Every buyer turn of the calls, with its sentence embeddings and objection spans."""
-        items = [(t.text, (c.call_id, t)) for c in calls for t in c.turns if t.side == "buyer"]
+        items = []
+        for c in calls:
+            for position, t in enumerate(c.turns):
+                if t.side != "buyer":
+                    continue
+                rep = context_turn(c.turns, position)
+                items.append((t.text, (c.call_id, t), rep.text if rep is not None else ""))
         return self._analyse(items)
 
     def run(self, calls: Sequence[Call]) -> list[Objection]:
         """The objections of the calls, in call and turn order."""
         return [o for o, _ in objections_of(self.analyse_turns(calls))]
 
-    def _analyse(self, items: list[tuple[str, tuple[str, Turn] | None]]) -> list[TurnAnalysis]:
-        split = [join_fragments(split_sentences(text), text) for text, _ in items]
-        sentences = [s.text for ss in split for s in ss]
+    def turn_inputs(self, texts: Sequence[str], contexts: Sequence[str]) -> list[TurnInput]:
+        """What the turn model reads of each buyer text after its rep context (for training)."""
+        return self._score([(t, None, c) for t, c in zip(texts, contexts, strict=True)],
+                           with_turns=True)[-1]
+
+    def _score(self, items: list[tuple[str, tuple[str, Turn] | None, str]], with_turns: bool):
+        """Sentences, their embeddings and sentence-head scores, and the turn model's inputs."""
+        split = [join_fragments(split_sentences(text), text) for text, _, _ in items]
+        contexts = [context[-CONTEXT_CHARS:] for _, _, context in items]
+        context_split = [[model_text(s.text) for s in split_sentences(c)] for c in contexts] \
+            if with_turns else [[] for _ in contexts]
+        sentences = [model_text(s.text) for ss in split for s in ss]
         unique = list(dict.fromkeys(sentences))  # score each distinct sentence once
         position = {text: i for i, text in enumerate(unique)}
         rows = np.array([position[s] for s in sentences], dtype=int)
-        head = self.head
+        self.encoder.prime(unique + [s for cs in context_split for s in cs])
         u_vectors = self.encoder.encode(unique)
-        u_obj, u_cat = head.predict(u_vectors, unique, for_calls=self.for_calls)
+        u_obj, u_cat = self.head.predict(u_vectors, unique, for_calls=False)
         # a lone fragment ("Hmm.", "No.") cannot carry an objection we could categorise
         u_obj = np.where([word_count(s) >= MIN_WORDS for s in unique], u_obj, 0.0)
         vectors, p_obj, p_cat = u_vectors[rows], u_obj[rows], u_cat[rows]
-        classes = list(head.category.classes)
+        bounds, at = [], 0
+        for ss in split:
+            bounds.append(slice(at, at + len(ss)))
+            at += len(ss)
+        inputs: list[TurnInput] = []
+        if with_turns and items:
+            dim = u_vectors.shape[1] if len(unique) else self.encoder.encode(["."]).shape[1]
+            inputs = [self._turn_input(model_text(text), vectors[sl], p_obj[sl],
+                                       model_text(contexts[i]), context_split[i], dim)
+                      for i, ((text, _, _), sl) in enumerate(zip(items, bounds, strict=True))]
+        return split, contexts, bounds, vectors, p_obj, p_cat, inputs
+
+    def _analyse(self, items: list[tuple[str, tuple[str, Turn] | None, str]]
+                 ) -> list[TurnAnalysis]:
+        turn_head = self.turn_head
+        split, contexts, bounds, vectors, p_obj, p_cat, inputs = self._score(
+            items, with_turns=turn_head is not None)
+        p_turn = turn_head.probability(inputs) if turn_head is not None and items \
+            else np.zeros(len(items), dtype=np.float32)
         out: list[TurnAnalysis] = []
-        at = 0
-        for (text, where), ss in zip(items, split, strict=True):
-            n = len(ss)
-            sl = slice(at, at + n)
-            at += n
-            spans = merge_spans(text, [s.start for s in ss], [s.end for s in ss], p_obj[sl],
-                                p_cat[sl], classes, self.threshold, vectors[sl])
+        for i, ((text, where, _), ss, sl) in enumerate(zip(items, split, bounds, strict=True)):
+            starts, ends = [s.start for s in ss], [s.end for s in ss]
+            if turn_head is None:
+                spans = merge_spans(text, starts, ends, p_obj[sl], p_cat[sl], self.classes,
+                                    self.threshold, vectors[sl])
+            elif p_turn[i] >= self.threshold and ss:
+                spans = self._turn_spans(text, ss, vectors[sl], p_obj[sl], float(p_turn[i]),
+                                         inputs[i])
+            else:
+                spans = []
             call_id, turn = where if where else ("", Turn(-1, "", "buyer", text))
-            out.append(TurnAnalysis(call_id, turn, vectors[sl], p_obj[sl], p_cat[sl], spans))
+            out.append(TurnAnalysis(call_id, turn, vectors[sl], p_obj[sl], p_cat[sl], spans,
+                                    float(p_turn[i]), contexts[i], list(ss)))
         return out
+
+    def _turn_input(self, text: str, vectors: np.ndarray, p_obj: np.ndarray, context: str,
+                    context_sentences: list[str], dim: int) -> TurnInput:
+        if context_sentences:
+            context_vector = _unit(self.encoder.encode(context_sentences).mean(axis=0))
+        else:
+            context_vector = np.zeros(dim, dtype=np.float32)
+        vector = _unit(vectors.mean(axis=0)) if len(vectors) else np.zeros(dim, np.float32)
+        return TurnInput(text, vector, float(p_obj.max()) if len(p_obj) else 0.0,
+                         float(p_obj.mean()) if len(p_obj) else 0.0, len(p_obj), context,
+                         context_vector)
+
+    def _turn_spans(self, text: str, sentences: Sequence[Sentence], vectors: np.ndarray,
+                    p_obj: np.ndarray, p_turn: float, turn: TurnInput) -> list[Span]:
+        """The spans of an objection turn.
+
+        Each sentence of a turn of several is read by the turn model as if it were the whole
+        reply (same rep turn before it); the sentences that carry the objection are those
+        whose probability is close to the best one's (:func:`carrying_sentences`). Each gets a
+        category from the turn model's category head, read mostly from the sentence and partly
+        (:data:`TURN_CATEGORY_SHARE`) from the whole turn, which often names the topic the
+        objection sentence leaves out ("Does it integrate with NetSuite? We can't re-key
+        invoices."). Adjacent carrying sentences of one category form one span."""
+        turn_head = self.turn_head
+        assert turn_head is not None
+        if len(sentences) > 1:
+            alone = turn_head.probability([
+                TurnInput(model_text(sent.text), vectors[i], float(p_obj[i]), float(p_obj[i]), 1,
+                          turn.context, turn.context_vector)
+                for i, sent in enumerate(sentences)])
+            chosen = carrying_sentences(alone, turn_head.span_share)
+        else:
+            chosen = [0]
+        texts = [model_text(sentences[i].text) for i in chosen] + [model_text(text)]
+        units = np.vstack([vectors[chosen], _unit(vectors.mean(axis=0))[None, :]])
+        probs = turn_head.categories(units, texts)
+        mixed = (1 - TURN_CATEGORY_SHARE) * probs[:-1] + TURN_CATEGORY_SHARE * probs[-1]
+        best = np.argmax(mixed, axis=1)
+        runs: list[list[int]] = []  # positions in ``chosen``
+        for j, i in enumerate(chosen):
+            if runs and chosen[runs[-1][-1]] == i - 1 and best[runs[-1][-1]] == best[j]:
+                runs[-1].append(j)
+            else:
+                runs.append([j])
+        classes = turn_head.category.classes
+        spans = []
+        for run in runs:
+            first, last = sentences[chosen[run[0]]], sentences[chosen[run[-1]]]
+            p = mixed[run].mean(axis=0)
+            k = int(np.argmax(p))
+            spans.append(Span(first.start, last.end, text[first.start:last.end], classes[k],
+                              round(p_turn * float(p[k]), 4),
+                              _unit(vectors[[chosen[j] for j in run]].mean(axis=0))))
+        return spans
 
 
 def objections_of(analyses: Sequence[TurnAnalysis]) -> list[tuple[Objection, np.ndarray]]:

@@ -85,7 +85,9 @@ class QuantizedEmbedder:
         self.batch_size = batch_size
         self._model = None
 
-    def warm_up(self) -> None:
+    def warm_up(self, bulk: bool = True) -> None:
+        """Load the quantized model (``bulk`` is accepted as ``Embedder.warm_up`` takes it;
+        this embedder only ever serves bulk work)."""
         if self._model is not None:
             return
         import torch

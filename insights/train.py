@@ -1,21 +1,27 @@
-"""Train the shipped heads and calibrate the thresholds: ``python -m insights.train``.
+"""Train the shipped objection and reaction heads: ``python -m insights.train``.
 
-Reproduces everything in ``insights/model/`` from ``insights/data/`` (the held-out objection
-set is never read here; ``bench/eval_objections.py`` scores it):
+Reproduces ``objection_head.npz``, ``turn_head.npz``, ``reaction_head.npz`` and
+``calibration.json`` in ``insights/model/`` from ``insights/data/`` and, when it is there, the
+training half of the real chats in the realdata folder (``--realdata``; chats whose number is
+a multiple of 3 are never read: ``bench/realdata.py`` scores them). The self-written held-out
+set is never read here either (``bench/eval_objections.py`` scores it). The talk-track model
+has its own entry point, ``python -m insights.train_tracks``.
 
-1. **Objection head** (``objection_head.npz``): a binary logistic regression (objection or
+1. **Sentence head** (``objection_head.npz``): a binary logistic regression (objection or
    not) and a multinomial one (which category) over MiniLM sentence embeddings, optionally
    with cue features (:mod:`insights.cues`) and word/word-pair tf-idf features
    (:mod:`insights.lexicon`). Which cue groups, and which heads get tf-idf, is decided by 5-fold
-   cross-validation on the training set, scored like the detector is used: each text is
+   cross-validation on our labelled sentences, scored like the detector is used: each text is
    split into sentences and the spans merged. Probabilities are calibrated on out-of-fold
    scores (Platt scaling for detection, a temperature for categories) and the detection
    threshold is the one with the best out-of-fold F1.
-2. **Reaction head** (``reaction_head.npz``): positive / neutral / objection, trained on
+2. **Turn model** (``turn_head.npz``, :mod:`insights.turn_head`, trained by
+   :mod:`insights.turn_training`): per buyer turn, with the rep turn before it, over our
+   sentences, our labelled replies in context (``objection_turns_train.jsonl``) and the real
+   chats' training half; C, tf-idf, the neighbour vote's weight and the threshold are chosen by
+   cross-validation grouped by chat, for the best mean F1 over the three kinds of text.
+3. **Reaction head** (``reaction_head.npz``): positive / neutral / objection, trained on
    ``reactions.jsonl`` (cross-validated, with and without the objection detector's vote).
-3. **Talk-track threshold** (``calibration.json``): the cosine similarity above which a rep
-   sentence counts as a use of a talk track, chosen by F1 on ``talk_tracks.jsonl`` against
-   the demo ``messaging.yaml``.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from insights.cues import GROUPS
-from insights.detector import MIN_WORDS, ObjectionDetector
+from insights.detector import ObjectionDetector
 from insights.encoding import SentenceEncoder
 from insights.evaluation import NONE, TextPrediction, predict_texts, read_labelled, score
 from insights.heads import (
@@ -42,19 +48,24 @@ from insights.heads import (
     REACTION_HEAD,
     LinearHead,
     ObjectionHead,
-    estimate_prior,
-    expected_f1_threshold,
     save_head,
-    shift_prior,
 )
 from insights.lexicon import Lexicon
-from insights.sentences import join_fragments, split_sentences, word_count
-from insights.talk_tracks import TrackMatcher
+from insights.sentences import join_fragments, model_text, split_sentences
+from insights.turn_head import TURN_HEAD, TurnHead
+from insights.turn_training import (
+    REALDATA_SETS,
+    TurnTrainer,
+    own_replies,
+    own_turns,
+    realdata_turns,
+)
 
 log = logging.getLogger("insights.train")
 
 DATA = Path(__file__).resolve().parent / "data"
 DEMO_MESSAGING = Path(__file__).resolve().parents[1] / "demo" / "messaging.yaml"
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 CUE_WEIGHT = 0.3
 LEXICON_WEIGHT = 2.0
 """Factor on the tf-idf features (2.0 beat 0.5, 1.0, 1.5 and 3.0 in 5-fold CV of the category
@@ -110,7 +121,7 @@ class ObjectionTrainer:
 
     def __init__(self, encoder: SentenceEncoder, texts: list[str], labels: list[str]) -> None:
         self.encoder = encoder
-        self.texts = texts
+        self.texts = [model_text(t) for t in texts]
         self.labels = np.array(labels)
         sentences = [s.text for t in texts for s in join_fragments(split_sentences(t), t)]
         encoder.prime(list(texts) + sentences)
@@ -154,7 +165,7 @@ class ObjectionTrainer:
                                                                 strict=True):
             head = ObjectionHead(_head(det, groups, scale, shift, det_lex),
                                  _head(cat, groups, temp_scale, 0.0, cat_lex), threshold=0.0)
-            detector = ObjectionDetector(self.encoder, head, threshold=0.0, for_calls=False)
+            detector = ObjectionDetector(self.encoder, head, turn_head=False, threshold=0.0)
             for i, p in zip(test, predict_texts(detector, [self.texts[i] for i in test]),
                             strict=True):
                 preds[i] = p
@@ -184,45 +195,37 @@ class ObjectionTrainer:
                              train_prior=float(self.is_obj.mean()))
 
 
-def calibrate_for_calls(encoder: SentenceEncoder, head: ObjectionHead) -> dict:
-    """EM estimate of the share of objections among buyer sentences of the demo calls, and
-    the threshold on corrected probabilities with the best expected F1 there.
-
-    The demo's transcript files are ingested as the product does (into a temporary
-    workspace); their buyer sentences are unlabelled, only the head's probabilities are used.
-    """
-    import tempfile
-
-    from ingest.pipeline import CallIngestor
-    from ingest.settings import Settings
-    from ingest.store import Workspace
-    from ingest.transcripts import TRANSCRIPT_EXTENSIONS
-
-    folder = DEMO_MESSAGING.parent / "calls"
-    files = [p for p in sorted(folder.glob("*")) if p.suffix.lower() in TRANSCRIPT_EXTENSIONS]
-    manifest = folder / "calls.csv"
-    with tempfile.TemporaryDirectory() as tmp:
-        ws = Workspace(Path(tmp), encoder.embedder)  # type: ignore[arg-type]
-        CallIngestor(ws, Settings(workspace=Path(tmp))).run(
-            files, manifest if manifest.is_file() else None)
-        texts = [t.text for c in ws.calls() for t in ws.turns(c.call_id) if t.side == "buyer"]
-        ws.close()
-    detector = ObjectionDetector(encoder, head, for_calls=False)
-    p = np.concatenate([a.p_objection[[word_count(s) >= MIN_WORDS for s in _units(a)]]
-                        for a in detector.analyse_texts(texts)] or [np.zeros(0)])
-    prior = estimate_prior(p, head.train_prior)
-    threshold, f1 = expected_f1_threshold(shift_prior(p, head.train_prior, prior))
-    return {"prior": prior, "threshold": threshold, "expected_f1": round(f1, 4),
-            "sentences": len(p)}
+def train_turn_head(encoder: SentenceEncoder, head: ObjectionHead, texts: list[str],
+                    labels: list[str], realdata: Path | None) -> tuple[TurnHead, dict]:
+    """Cross-validate and fit the turn model on our sentences and the realdata training chats."""
+    turns = own_turns(texts, labels)
+    replies = DATA / "objection_turns_train.jsonl"
+    if replies.is_file():
+        turns += own_replies(replies)
+    sources = {"own": len(turns)}
+    if realdata is not None and (realdata / "objections_dev").is_dir():
+        real = realdata_turns(realdata)
+        turns += real
+        for name in REALDATA_SETS:
+            sources[name] = sum(t.source == name for t in real)
+    else:
+        log.warning("no realdata folder at %s: the turn model learns from our own sentences "
+                    "only (pass --realdata DIR)", realdata)
+    log.info("turn model: %d labelled turns (%s); held-out realdata chats (number %% 3 == 0) "
+             "not read", len(turns), ", ".join(f"{k} {v}" for k, v in sources.items()))
+    trainer = TurnTrainer(ObjectionDetector(encoder, head, turn_head=False), turns)
+    chosen = trainer.choose()
+    log.info("turn model chosen: C=%g, tf-idf %s, neighbour polarity %.2f mix %.2f, threshold "
+             "%.3f; out-of-fold F1 %s", chosen["c"], chosen["lexical"], chosen["polarity"],
+             chosen["mix"], chosen["threshold"], chosen["scores"])
+    category, category_report = trainer.fit_category()
+    log.info("turn model categories: out-of-fold accuracy %s", category_report)
+    return trainer.fit(chosen, category), {"sources": sources, "chosen": chosen,
+                                           "category_accuracy_oof": category_report}
 
 
 def _merit(run: dict) -> float:
     return run["detection_f1"] + run["category_accuracy"]
-
-
-def _units(analysis) -> list[str]:
-    text = analysis.turn.text
-    return [s.text for s in join_fragments(split_sentences(text), text)]
 
 
 def _at(preds: Sequence[TextPrediction | None], threshold: float) -> list[TextPrediction]:
@@ -255,36 +258,6 @@ def train_reactions(detector: ObjectionDetector, path: Path) -> tuple[LinearHead
                   "use_detector_vote": acc_vote > acc_head}
 
 
-def calibrate_tracks(encoder: SentenceEncoder, path: Path) -> dict:
-    """The talk-track similarity threshold (and track representation) with the best F1."""
-    from ingest.messaging import load_messaging
-
-    tracks = load_messaging(DEMO_MESSAGING).talk_tracks
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    truth = [r["track"] for r in rows]
-    results = {}
-    for mode in TrackMatcher.MODES:
-        matcher = TrackMatcher(encoder, tracks, threshold=0.0, mode=mode)
-        best_sim = [max(((m.similarity, m.track_id) for m in matcher.match_text(r["text"])),
-                        default=(0.0, NONE)) for r in rows]
-        grid = np.arange(0.30, 0.901, 0.01)
-        f1s = [_track_f1(truth, best_sim, t) for t in grid]
-        k = int(np.argmax(f1s))
-        results[mode] = {"threshold": round(float(grid[k]), 2), "f1": round(f1s[k], 4)}
-    mode = max(results, key=lambda m: results[m]["f1"])
-    return {"mode": mode, **results[mode], "all": results}
-
-
-def _track_f1(truth: list[str], best: list[tuple[float, str]], threshold: float) -> float:
-    tp = fp = fn = 0
-    for t, (sim, track) in zip(truth, best, strict=True):
-        pred = track if sim >= threshold else NONE
-        tp += pred == t != NONE
-        fp += pred != NONE and pred != t
-        fn += t != NONE and pred != t
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-
-
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -296,7 +269,14 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=OBJECTION_HEAD.parent)
+    parser.add_argument("--realdata", type=Path, default=REALDATA,
+                        help="the realdata folder whose training chats the turn model also "
+                        f"learns from (default {REALDATA}; skipped when missing)")
+    parser.add_argument("--no-realdata", action="store_true",
+                        help="learn from the project's own labelled sentences only")
     args = parser.parse_args(argv)
+    if args.no_realdata:
+        args.realdata = None
     offline_environment()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     encoder = SentenceEncoder(Embedder())
@@ -328,35 +308,26 @@ def main(argv: list[str] | None = None) -> int:
              chosen["detection_ece_raw"],
              chosen["detection_ece_calibrated"])
     head = trainer.fit(chosen)
-    calls = calibrate_for_calls(encoder, head)
-    head.call_prior, head.call_threshold = calls["prior"], calls["threshold"]
-    log.info("prior of objections: %.3f in the training set, %.3f estimated (EM) on %d buyer "
-             "sentences of the demo calls; threshold for calls %.3f (expected F1 %.3f)",
-             head.train_prior, head.call_prior, calls["sentences"], head.call_threshold,
-             calls["expected_f1"])
     args.out.mkdir(parents=True, exist_ok=True)
     head.save(args.out / OBJECTION_HEAD.name)
 
-    detector = ObjectionDetector(encoder, head)
+    turn_head, turn_report = train_turn_head(encoder, head, texts, labels, args.realdata)
+    turn_head.save(args.out / TURN_HEAD.name)
+
+    detector = ObjectionDetector(encoder, head, turn_head)
     reaction_head, reactions = train_reactions(detector, DATA / "reactions.jsonl")
     save_head(reaction_head, args.out / REACTION_HEAD.name)
     log.info("reaction head: CV accuracy %.4f alone, %.4f with the detector's vote (%s)",
              reactions["cv_accuracy_head"], reactions["cv_accuracy_head_plus_detector"],
              "used" if reactions["use_detector_vote"] else "not used")
 
-    tracks = calibrate_tracks(encoder, DATA / "talk_tracks.jsonl")
-    for mode, r in tracks["all"].items():
-        log.info("talk tracks (%s): best threshold %.2f, F1 %.4f", mode, r["threshold"], r["f1"])
-    log.info("talk tracks: using %s, threshold %.2f (F1 %.4f)", tracks["mode"],
-             tracks["threshold"], tracks["f1"])
 
     calibration = {
         "objection_cv": runs, "objection_chosen": chosen,
-        "priors": {"train": head.train_prior, "calls": calls},
+        "turn_model": turn_report,
         "reactions": reactions,
-        "talk_tracks": tracks,
         "data_sha256": {name: _sha256(DATA / name) for name in (
-            "objections_train.jsonl", "reactions.jsonl", "talk_tracks.jsonl")},
+            "objections_train.jsonl", "objection_turns_train.jsonl", "reactions.jsonl")},
     }
     (args.out / CALIBRATION.name).write_text(json.dumps(calibration, indent=2) + "\n")
     log.info("wrote %s", ", ".join(p.name for p in sorted(args.out.iterdir())))

@@ -13,6 +13,7 @@ from insights.heads import (
     shift_prior,
 )
 from insights.records import CATEGORIES
+from insights.turn_head import TurnHead, TurnInput
 
 
 def test_objection_head_loads_without_pickle():
@@ -20,12 +21,34 @@ def test_objection_head_loads_without_pickle():
     assert head.detect.classes == ("none", "objection")
     assert sorted(head.category.classes) == sorted(CATEGORIES)
     assert head.detect.weights.shape[0] == 1 and head.category.weights.shape[0] == 12
-    assert 0 < head.call_prior < head.train_prior < 1
-    assert 0 < head.threshold_for(True) < 1 and 0 < head.threshold_for(False) < 1
+    assert 0 < head.train_prior < 1 and 0 < head.threshold < 1
     for part in (head.detect, head.category):
         lexicon = len(part.lexicon) if part.lexicon is not None else 0
         width = 384 + len(feature_names(part.cue_groups)) + lexicon  # MiniLM + cues + tf-idf
         assert part.weights.shape[1] == width
+
+
+def test_turn_head_loads_without_pickle_and_round_trips(tmp_path):
+    head = TurnHead.load()
+    assert head.detect.classes == ("none", "objection")
+    assert sorted(head.category.classes) == sorted(CATEGORIES)
+    assert 0 < head.threshold < 1 and 0 <= head.mix <= 1 and 0 < head.span_share <= 1
+    n = head.neighbours
+    width = 384 + (len(feature_names(("polarity",))) if head.polarity > 0 else 0)
+    assert n.vectors.shape == (len(n.labels), width) and set(np.unique(n.labels)) == {0.0, 1.0}
+    assert np.allclose(np.linalg.norm(n.vectors, axis=1), 1, atol=1e-2)
+    head.save(tmp_path / "turn.npz")
+    again = TurnHead.load(tmp_path / "turn.npz")
+    rng = np.random.default_rng(0)
+
+    def unit(d=384):
+        v = rng.normal(size=d).astype(np.float32)
+        return v / np.linalg.norm(v)
+
+    items = [TurnInput("Would you take $300 for it?", unit(), 0.7, 0.7, 1,
+                       "I'm asking $400.", unit()),
+             TurnInput("Thanks, see you Friday.", unit(), 0.1, 0.1, 1, "", np.zeros(384))]
+    assert np.allclose(head.probability(items), again.probability(items), atol=1e-3)
 
 
 def test_head_with_tfidf_round_trips_through_npz(tmp_path):
@@ -58,8 +81,8 @@ def test_reaction_head_and_calibration():
     head = load_head(REACTION_HEAD)
     assert sorted(head.classes) == ["neutral", "objection", "positive"]
     calibration = load_calibration()
-    assert 0.2 < calibration["talk_tracks"]["threshold"] < 0.9
-    assert calibration["talk_tracks"]["mode"] in ("statement", "joined", "max")
+    assert isinstance(calibration["reactions"]["use_detector_vote"], bool)
+    assert calibration["turn_model"]["chosen"]["threshold"] == TurnHead.load().threshold
 
 
 def test_shift_prior_round_trip():
