@@ -48,6 +48,11 @@ class Objection:
     """Which detector found it: ``"model"`` (the embedding head) or ``"llm"``."""
 
 
+THEME_MIN_CALLS = 2
+"""A theme is raised in at least this many calls; a group of objections from one call that
+fits no theme is an other mention."""
+
+
 @dataclass(slots=True)
 class ThemeExample:
     call_id: str
@@ -71,6 +76,9 @@ class Theme:
     examples: list[ThemeExample] = field(default_factory=list)
     trend: dict[str, int] = field(default_factory=dict)
     """Objection count per period ("YYYY-MM"), for calls with a date."""
+    mention: bool = False
+    """An other mention, not a theme: objections of one call that fit no theme (never a
+    content gap); ``calls < THEME_MIN_CALLS``."""
 
 
 @dataclass(slots=True)
@@ -83,6 +91,15 @@ class Moment:
     text: str
     reaction: Reaction | None
     reaction_text: str | None = None
+
+
+@dataclass(slots=True)
+class Occurrence:
+    """One use of a talk track: the call and the rep turn, numbered over all turns of the call
+    (both sides), as in the contract."""
+
+    call_id: str
+    turn: int
 
 
 @dataclass(slots=True)
@@ -101,3 +118,8 @@ class MessageStat:
     lift_ci: tuple[float, float] | None
     warning: str | None = None
     examples: list[Moment] = field(default_factory=list)
+    occurrences: list[Occurrence] = field(default_factory=list)
+    """Every use, in call and turn order (as many as ``uses``)."""
+    verdict: str | None = None
+    """What the lift says in words: more or fewer wins with the track, or "not enough calls
+    to tell" when its interval contains zero (see :func:`insights.messages.verdict`)."""

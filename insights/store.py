@@ -5,7 +5,8 @@ or removing a call removes what was found in it, and the next analysis redoes it
 
 - ``insights_calls``: what was analysed (call id, content hash, analysis version).
 - ``objections``: each objection span with its category, confidence, theme and embedding.
-- ``track_uses``: each rep turn that used a talk track, with the buyer's reaction.
+- ``track_uses``: each rep turn that used a talk track (once per track), its best sentence with
+  the matcher's confidence (column ``similarity``), and the buyer's reaction.
 - ``themes`` (+ ``insights_state``): the objection themes of the last theme computation.
 
 Counts by outcome, calls and trends are computed when read, from the calls' current metadata,
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ingest.errors import InputError
-from insights.records import CATEGORIES, Objection, Theme, ThemeExample
+from insights.records import CATEGORIES, THEME_MIN_CALLS, Objection, Theme, ThemeExample
 
 if TYPE_CHECKING:
     from ingest.store import Workspace
@@ -136,11 +137,16 @@ def _call_info(ws: Workspace) -> dict[str, tuple[str | None, str | None]]:
 
 
 def load_themes(ws: Workspace) -> list[Theme]:
-    """The objection themes, most frequent first, with counts by deal outcome and a monthly
-    trend computed from the calls' current metadata.
+    """The objection themes, most frequent first, then the other mentions (``mention``
+    True: objections of one call that fit no theme), with counts by deal outcome and a
+    monthly trend computed from the calls' current metadata.
 
     ``won``/``lost``/``open`` count objections in calls with that outcome (calls without an
     outcome are in ``count`` only); ``calls`` is the number of distinct calls.
+
+    Example:
+        >>> [(t.label, t.calls) for t in load_themes(ws) if not t.mention][:1]
+        [('EU data · hosting', 9)]
     """
     ensure_schema(ws)
     info = _call_info(ws)
@@ -158,13 +164,15 @@ def load_themes(ws: Workspace) -> list[Theme]:
         by_id = {r["id"]: r for r in rows}
         examples = [ThemeExample(by_id[i]["call_id"], by_id[i]["turn"], by_id[i]["text"])
                     for i in json.loads(row["example_ids"]) if i in by_id]
+        calls = len({r["call_id"] for r in rows})
         themes.append(Theme(
             id=row["id"], label=row["label"], category=row["category"], count=len(rows),
-            calls=len({r["call_id"] for r in rows}), won=outcomes["won"],
+            calls=calls, won=outcomes["won"],
             lost=outcomes["lost"], open=outcomes["open"], keywords=json.loads(row["keywords"]),
             examples=examples, trend=dict(sorted(trend.items())),
+            mention=calls < THEME_MIN_CALLS,
         ))
-    themes.sort(key=lambda t: (-t.count, CATEGORIES.index(t.category)
+    themes.sort(key=lambda t: (t.mention, -t.count, CATEGORIES.index(t.category)
                                if t.category in CATEGORIES else 99, t.label))
     return themes
 

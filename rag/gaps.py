@@ -16,6 +16,9 @@ For every objection theme (from :mod:`insights`):
   fails than answers a typical objection of the theme);
   gaps are sorted by priority, highest first, each with a content brief (:mod:`rag.brief`);
   covered themes are listed apart, also by priority.
+- **other mentions** (objections of one call that fit no theme, see :mod:`insights.themes`)
+  are never gaps: one buyer's words are not a pattern to write content for. They are left
+  out of the report and listed apart by :meth:`GapReporter.other_mentions`.
 - **unused assets** are assets never among the top 3 recommendations for any objection (of
   those scored: every theme's objections, at most :data:`MAX_OBJECTIONS` per theme).
 - **before/after** (the closed loop): for every asset with a ``published`` date, the theme it
@@ -121,7 +124,7 @@ class GapReporter:
         self.coverage_bar = coverage_bar
 
     def load(self) -> tuple[list[Theme], list[Objection]]:
-        """The themes and objections to report on."""
+        """The themes (other mentions included) and objections to report on."""
         if self._themes is not None and self._objections is not None:
             return self._themes, self._objections
         from insights import load_objections, load_themes
@@ -129,6 +132,10 @@ class GapReporter:
         themes = self._themes if self._themes is not None else load_themes(self.ws)
         objections = self._objections if self._objections is not None else load_objections(self.ws)
         return themes, objections
+
+    def other_mentions(self) -> list[Theme]:
+        """The other mentions: objections of one call that fit no theme, never gaps."""
+        return [t for t in self.load()[0] if t.mention]
 
     def run(self) -> GapReport:
         """The gap report (see the module docstring for every formula).
@@ -139,6 +146,7 @@ class GapReporter:
         retriever = self.recommender.retriever
         retriever.check_content()
         themes, objections = self.load()
+        themes = [t for t in themes if not t.mention]
         bar = self.coverage_bar
         by_theme: dict[str, list[Objection]] = defaultdict(list)
         for o in objections:

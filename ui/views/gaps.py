@@ -66,11 +66,15 @@ def before_after_rows(items: Sequence[BeforeAfter]) -> list[list]:
             for i in items]
 
 
-def summary_markdown(report: GapReport) -> str:
-    """One line on the report: counts and the coverage bar."""
+def summary_markdown(report: GapReport, other_mentions: int = 0) -> str:
+    """One line on the report: counts and the coverage bar (and how many other mentions,
+    objections of one call that fit no theme, were left out: they are never gaps)."""
     text = (f"**{len(report.gaps)}** gaps · **{len(report.covered)}** covered themes · "
             f"**{len(report.unused_assets)}** unused assets (coverage bar "
             f"{percent(report.coverage_bar)}).")
+    if other_mentions:
+        text += (f" {other_mentions} other mention(s), raised in one call each, are not gaps "
+                 "(see Objections).")
     if report.llm_error:
         text += " The LLM failed, so briefs were written without it."
     return text
@@ -128,7 +132,8 @@ def build(workspace: Workspace, settings: Settings, tab: gr.Tab) -> None:
         report = reporter.run()
         choices = [(f"{g.label} ({g.category})", g.theme_id) for g in report.gaps]
         first = choices[0][1] if choices else None
-        return (report, summary_markdown(report), gap_rows(report.gaps),
+        mentions = len(reporter.other_mentions())
+        return (report, summary_markdown(report, mentions), gap_rows(report.gaps),
                 covered_rows(report.covered), unused_rows(report),
                 before_after_rows(report.before_after),
                 gr.Dropdown(choices=choices, value=first), brief_text(report, first))

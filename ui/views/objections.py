@@ -1,5 +1,6 @@
-"""Objections view (marketers): themes by outcome, a trend chart, filters, and drill-down to
-verbatim quotes with the surrounding turns and, for recorded calls, the audio at the quote.
+"""Objections view (marketers): themes by outcome (then the other mentions: one call's
+objections that fit no theme), a trend chart, filters, and drill-down to verbatim quotes
+with the surrounding turns and, for recorded calls, the audio at the quote.
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ from ui.views.errors import shows_errors
 from ui.views.text import clock, html_text
 
 THEME_HEADERS = ["theme", "category", "objections", "calls", "won", "lost", "open", "keywords",
-                 "theme id"]
+                 "kind", "theme id"]
+THEME = "theme"
+MENTION = "other mention"
+"""Kinds of rows: a theme (raised in two or more calls) or an other mention (one call's
+objection that fits no theme; never a gap)."""
 QUOTE_HEADERS = ["call", "date", "rep", "outcome", "time", "speaker", "quote", "confidence",
                  "objection"]
 CONTEXT_TURNS = 2
@@ -91,7 +96,8 @@ def filter_choices(calls: Sequence[Call]) -> dict[str, list[str]]:
 
 def theme_rows(themes: Sequence[Theme], objections: Sequence[Objection],
                calls: dict[str, Call]) -> list[list]:
-    """Theme rows counted over the objections shown (those of the filtered calls)."""
+    """Theme rows counted over the objections shown (those of the filtered calls): the themes,
+    most objections first, then the other mentions."""
     by_theme: dict[str, list[Objection]] = defaultdict(list)
     for o in objections:
         if o.theme_id:
@@ -104,8 +110,8 @@ def theme_rows(themes: Sequence[Theme], objections: Sequence[Objection],
         outcomes = Counter(calls[o.call_id].meta.outcome for o in members)
         rows.append([t.label, t.category, len(members), len({o.call_id for o in members}),
                      outcomes["won"], outcomes["lost"], outcomes["open"],
-                     ", ".join(t.keywords[:5]), t.id])
-    return sorted(rows, key=lambda r: -r[2])
+                     ", ".join(t.keywords[:5]), MENTION if t.mention else THEME, t.id])
+    return sorted(rows, key=lambda r: (r[-2] == MENTION, -r[2]))
 
 
 def trend_frame(themes: Sequence[Theme], objections: Sequence[Objection],
@@ -113,7 +119,7 @@ def trend_frame(themes: Sequence[Theme], objections: Sequence[Objection],
     """Objections per month of the most frequent themes, as a DataFrame for ``gr.BarPlot``."""
     import pandas as pd
 
-    label = {t.id: t.label for t in themes}
+    label = {t.id: t.label for t in themes if not t.mention}
     counts: Counter[tuple[str, str]] = Counter()
     for o in objections:
         d = calls[o.call_id].meta.date
@@ -228,9 +234,10 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
     filters = [rep, segment, stage, outcome, since, until]
     summary = gr.Markdown(elem_id="cm-objections-summary")
     themes = gr.Dataframe(headers=THEME_HEADERS, interactive=False, wrap=True,
-                          label="Themes, counted by deal outcome", max_height=420,
-                          column_widths=["32%", "9%", "8%", "6%", "5%", "5%", "5%", "20%",
-                                         "10%"],
+                          label="Themes, counted by deal outcome, then other mentions",
+                          max_height=420,
+                          column_widths=["30%", "9%", "8%", "6%", "5%", "5%", "5%", "17%",
+                                         "7%", "8%"],
                           elem_id="cm-themes", elem_classes="cm-table")
     trend = gr.BarPlot(x="month", y="objections", color="theme",
                        label="Objections per month (most frequent themes)", x_title="month",
@@ -250,11 +257,14 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
         calls, objections = selection(reps, segments, stages, outcomes, start, end, cat)
         all_themes = load_themes(workspace)
         rows = theme_rows(all_themes, objections, calls)
+        n_themes = sum(r[-2] == THEME for r in rows)
         text = (f"**{len(objections)}** objections in **{len({o.call_id for o in objections})}**"
-                f" of {len(calls)} calls, **{len(rows)}** themes.")
+                f" of {len(calls)} calls: **{n_themes}** themes, then **{len(rows) - n_themes}**"
+                " other mentions (raised in one call, fit no theme).")
         if not calls:
             text = "No calls yet: add some in **Calls and library**."
-        theme_choices = [(f"{r[0]} ({r[2]})", r[-1]) for r in rows]
+        theme_choices = [(f"{r[0]} ({r[2]})" if r[-2] == THEME else f"Other mention: {r[0]}",
+                          r[-1]) for r in rows]
         return (text, rows, trend_frame(all_themes, objections, calls),
                 gr.Dropdown(choices=theme_choices, value=None))
 
