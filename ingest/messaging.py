@@ -76,11 +76,13 @@ class Product(_Model):
 
 
 class TalkTrack(_Model):
-    """A message reps are meant to use: ``id`` (as in ``callmine messages``), name, statement."""
+    """A message reps are meant to use: ``id`` (as in ``callmine messages``), name, statement,
+    and optionally ``examples``: other ways reps say it, which help the matcher recognise it."""
 
     id: Id
     name: Text
     statement: Text
+    examples: Aliases = []
 
 
 class Fact(_Model):

@@ -4,6 +4,9 @@ Win rates are over closed deals only: ``won / (won + lost)`` among calls whose o
 ``won`` or ``lost``; calls that are ``open`` or have no outcome are left out of both sides.
 ``lift`` is ``win_rate_with - win_rate_without`` and ``lift_ci`` its 95% Newcombe hybrid
 score interval. Outcomes are per call (each call carries its deal's outcome in the manifest).
+
+A lift is only told in words (``verdict``) when its interval leaves out zero: with fewer calls
+the interval is wider than the lift and the verdict is "not enough calls to tell".
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from insights.records import MessageStat, Moment
+from insights.records import MessageStat, Moment, Occurrence
 from insights.stats import newcombe_difference
 from insights.store import ensure_schema
 
@@ -21,6 +24,10 @@ if TYPE_CHECKING:
 MIN_CLOSED = 5
 """Fewer closed calls than this on either side gets a warning on the win rates."""
 EXAMPLES = 3
+
+NOT_ENOUGH_CALLS = "not enough calls to tell"
+MORE_WINS = "more wins with it"
+FEWER_WINS = "fewer wins with it"
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -72,8 +79,25 @@ def message_stats(ws: Workspace) -> list[MessageStat]:
             win_rate_with=rate_with, win_rate_without=rate_without, lift=lift, lift_ci=ci,
             warning=_warning(len(with_closed), len(without_closed)),
             examples=_examples(rows),
+            occurrences=[Occurrence(r["call_id"], r["turn"]) for r in rows],
+            verdict=verdict(lift, ci),
         ))
     return out
+
+
+def verdict(lift: float | None, ci: tuple[float, float] | None) -> str:
+    """The lift in words: :data:`MORE_WINS` or :data:`FEWER_WINS` when its 95% interval
+    leaves out zero, else :data:`NOT_ENOUGH_CALLS` (also when there is no lift to tell).
+
+    Example:
+        >>> verdict(0.12, (-0.08, 0.31))
+        'not enough calls to tell'
+        >>> verdict(0.21, (0.05, 0.37))
+        'more wins with it'
+    """
+    if lift is None or ci is None or ci[0] <= 0.0 <= ci[1]:
+        return NOT_ENOUGH_CALLS
+    return MORE_WINS if lift > 0 else FEWER_WINS
 
 
 def _warning(n_with: int, n_without: int) -> str | None:

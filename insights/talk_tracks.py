@@ -1,9 +1,12 @@
 """Talk-track use in rep turns, and how the buyer reacted.
 
-A rep sentence uses a talk track from ``messaging.yaml`` when its embedding is close enough to
-the track's (cosine similarity at or above a threshold calibrated on ``talk_tracks.jsonl`` by
-``python -m insights.train``). The buyer's reaction is read from the buyer turn(s) right after
-the rep's turn: positive, neutral or objection, by a small head trained on
+A rep turn uses a talk track from ``messaging.yaml`` when one of its sentences makes the
+track's argument, as a person reading it would say, not when it is lexically close to the
+statement: :class:`TrackDetector` reads every sentence against all the tracks of the messaging
+with the learned matcher of :mod:`insights.track_model` (trained by
+``python -m insights.train_tracks`` on real labelled persuasion chats and the demo's
+paraphrases). A turn counts once per track. The buyer's reaction is read from the buyer turn(s)
+right after the rep's turn: positive, neutral or objection, by a small head trained on
 ``reactions.jsonl``, with the objection detector's vote when that measurably helped.
 """
 
@@ -21,14 +24,15 @@ from insights.detector import TurnAnalysis
 from insights.encoding import SentenceEncoder
 from insights.heads import LinearHead
 from insights.records import Reaction
-from insights.sentences import split_sentences, word_count
+from insights.sentences import Sentence, split_sentences, word_count
+from insights.track_model import TrackModel, TrackViews, voices
 
 log = logging.getLogger(__name__)
 
-MIN_TRACK_WORDS = 5
-"""Rep sentences shorter than this are not compared with the tracks (not even embedded): every
-talk-track use in ``talk_tracks.jsonl`` has at least 8 words, and short rep sentences ("Does
-that make sense?") are a large share of what reps say."""
+MIN_TRACK_WORDS = 3
+"""Rep sentences shorter than this are not read against the tracks (not even embedded): "Sure."
+or "Thank you!" make no argument, and they are a large share of what reps say. In the real
+persuasion chats 1% of the labelled track uses are in sentences of one or two words only."""
 
 MAX_REACTION_TURNS = 2
 """How many consecutive buyer turns after the rep's turn make up the reaction."""
@@ -36,10 +40,11 @@ MAX_REACTION_TURNS = 2
 
 @dataclass(slots=True)
 class TrackMatch:
-    """A sentence close to a talk track."""
+    """A sentence that uses a talk track."""
 
     track_id: str
-    similarity: float
+    confidence: float
+    """The matcher's probability that the sentence makes the track's argument."""
     start: int
     end: int
     text: str
@@ -52,7 +57,7 @@ class TrackUse:
     call_id: str
     turn: int
     track_id: str
-    similarity: float
+    confidence: float
     text: str
     """The matching sentence, verbatim."""
     start: float | None
@@ -60,70 +65,99 @@ class TrackUse:
     reaction_text: str | None
 
 
-class TrackMatcher:
-    """Finds sentences that use a talk track.
+def track_sentences(text: str) -> list[Sentence]:
+    """The sentences of a rep turn that are read against the tracks (offsets kept)."""
+    return [s for s in split_sentences(text) if word_count(s.text) >= MIN_TRACK_WORDS]
+
+
+class TrackDetector:
+    """Finds the sentences of rep turns that use a talk track, with the learned matcher.
 
     Args:
-        encoder: Embeds sentences and track texts.
-        tracks: The talk tracks of the messaging.
-        threshold: Minimum cosine similarity for a use.
-        mode: How a track is represented: ``"statement"`` (its statement), ``"joined"``
-            (name and statement embedded together) or ``"max"`` (the better of name and
-            statement similarities).
+        encoder: Embeds sentences and track texts (the analysis' shared encoder, so rep
+            sentences embedded for the objection detector's context are not embedded again).
+        tracks: The talk tracks of the messaging. A track may carry ``examples`` (other
+            phrasings of its argument); each is read as one more view of the track.
+        model: The matcher's weights; by default the shipped ``insights/model`` ones.
+        threshold: Overrides the model's decision threshold (a probability).
+
+    Example:
+        >>> detector = TrackDetector(SentenceEncoder(ws.embedder), messaging.talk_tracks)
+        >>> [(m.track_id, m.text) for m in detector.match_text(
+        ...     "Honestly, most teams have paid us back by month six. Any questions?")]
+        [('payback', 'Honestly, most teams have paid us back by month six.')]
     """
 
-    MODES = ("statement", "joined", "max")
-
-    def __init__(self, encoder: SentenceEncoder, tracks: Sequence[TalkTrack], threshold: float,
-                 mode: str = "statement") -> None:
-        if mode not in self.MODES:
-            raise ValueError(f"mode must be one of {self.MODES}, got {mode!r}")
+    def __init__(self, encoder: SentenceEncoder, tracks: Sequence[TalkTrack],
+                 model: TrackModel | None = None, threshold: float | None = None) -> None:
         self.encoder = encoder
         self.tracks = list(tracks)
-        self.threshold = threshold
-        self.mode = mode
-        self._vectors: np.ndarray | None = None
+        self._model = model
+        self._threshold = threshold
+        self._views: TrackViews | None = None
 
     @property
-    def vectors(self) -> np.ndarray:
-        """``(views, tracks, dim)`` track embeddings (one or two views per track)."""
-        if self._vectors is None:
-            if self.mode == "statement":
-                views = [[t.statement for t in self.tracks]]
-            elif self.mode == "joined":
-                views = [[f"{t.name}. {t.statement}" for t in self.tracks]]
-            else:
-                views = [[t.statement for t in self.tracks], [t.name for t in self.tracks]]
-            self._vectors = np.stack([self.encoder.encode(v) for v in views])
-        return self._vectors
+    def model(self) -> TrackModel:
+        if self._model is None:
+            self._model = TrackModel.load()
+        return self._model
 
-    def similarities(self, embeddings: np.ndarray) -> np.ndarray:
-        """``(n, tracks)`` similarity of each sentence embedding to each track."""
-        if not self.tracks or len(embeddings) == 0:
-            return np.zeros((len(embeddings), len(self.tracks)))
-        return np.einsum("nd,vtd->vnt", embeddings, self.vectors).max(axis=0)
+    @property
+    def threshold(self) -> float:
+        return self.model.threshold if self._threshold is None else self._threshold
+
+    @property
+    def views(self) -> TrackViews:
+        """The tracks embedded as the model reads them (computed once)."""
+        if self._views is None:
+            statements = [t.statement for t in self.tracks]
+            embedded = self.encoder.encode(statements + [t.name for t in self.tracks])
+            self.model.check_dim(embedded.shape[1])
+            examples = []
+            for t in self.tracks:
+                phrasings = [e for e in getattr(t, "examples", None) or [] if e.strip()]
+                examples.append(self.encoder.encode(phrasings) if phrasings
+                                else np.zeros((0, embedded.shape[1]), dtype=np.float32))
+            k = len(self.tracks)
+            self._views = TrackViews(embedded[:k], embedded[k:], voices(statements),
+                                     tuple(examples))
+        return self._views
+
+    def probabilities(self, sentences: Sequence[str]) -> np.ndarray:
+        """``(n, tracks)`` probability that each sentence makes each track's argument."""
+        if not self.tracks or not sentences:
+            return np.zeros((len(sentences), len(self.tracks)), dtype=np.float32)
+        distinct = list(dict.fromkeys(sentences))  # reps repeat themselves: score each once
+        p = self.model.probabilities(self.encoder.encode(distinct), voices(distinct), self.views)
+        if len(distinct) == len(sentences):
+            return p
+        row = {s: i for i, s in enumerate(distinct)}
+        return p[[row[s] for s in sentences]]
+
+    def turn_probabilities(self, text: str) -> np.ndarray:
+        """``(tracks,)`` the best sentence's probability for each track in one rep turn."""
+        p = self.probabilities([s.text for s in track_sentences(text)])
+        return p.max(axis=0) if len(p) else np.zeros(len(self.tracks), dtype=np.float32)
 
     def match_text(self, text: str) -> list[TrackMatch]:
-        """The sentences of ``text`` that use a track (their best track each)."""
+        """The tracks one text uses: for each, its best sentence (at most one per track)."""
         return self.match_texts([text])[0]
 
     def match_texts(self, texts: Sequence[str]) -> list[list[TrackMatch]]:
         """Like :meth:`match_text` for many texts, embedding all sentences in one batch."""
-        split = [[s for s in split_sentences(t) if word_count(s.text) >= MIN_TRACK_WORDS]
-                 for t in texts]
-        sentences = [s.text for ss in split for s in ss]
-        sims = self.similarities(self.encoder.encode(sentences)) if sentences else None
+        split = [track_sentences(t) for t in texts]
+        probs = self.probabilities([s.text for ss in split for s in ss])
         out: list[list[TrackMatch]] = []
         at = 0
         for ss in split:
+            p = probs[at:at + len(ss)]
+            at += len(ss)
             matches = []
-            for s in ss:
-                row = sims[at]
-                at += 1
-                k = int(np.argmax(row))
-                if row[k] >= self.threshold:
-                    matches.append(TrackMatch(self.tracks[k].id, float(row[k]), s.start, s.end,
-                                              s.text))
+            for k in (np.flatnonzero(p.max(axis=0) >= self.threshold) if len(ss) else []):
+                best = int(np.argmax(p[:, k]))
+                s = ss[best]
+                matches.append(TrackMatch(self.tracks[k].id, float(p[best, k]), s.start,
+                                          s.end, s.text))
             out.append(matches)
         return out
 
@@ -155,7 +189,7 @@ class ReactionClassifier:
         return self.head.classes[int(np.argmax(p))]  # type: ignore[return-value]
 
 
-def find_uses(calls: Sequence[Call], matcher: TrackMatcher, reactions: ReactionClassifier,
+def find_uses(calls: Sequence[Call], matcher: TrackDetector, reactions: ReactionClassifier,
               buyer_turns: dict[tuple[str, int], TurnAnalysis]) -> list[TrackUse]:
     """Every talk-track use in the calls' rep turns, with the buyer's reaction.
 
@@ -164,7 +198,7 @@ def find_uses(calls: Sequence[Call], matcher: TrackMatcher, reactions: ReactionC
 
     Args:
         calls: Calls with their turns.
-        matcher: Finds track uses in rep sentences.
+        matcher: Finds track uses in rep turns (a :class:`TrackDetector`).
         reactions: Classifies the reaction.
         buyer_turns: The detector's analysis of every buyer turn, by ``(call_id, turn)``.
     """
@@ -176,7 +210,7 @@ def find_uses(calls: Sequence[Call], matcher: TrackMatcher, reactions: ReactionC
             continue
         best: dict[str, TrackMatch] = {}
         for m in found:
-            if m.track_id not in best or m.similarity > best[m.track_id].similarity:
+            if m.track_id not in best or m.confidence > best[m.track_id].confidence:
                 best[m.track_id] = m
         after = _reaction_turns(call.turns, turn.index)
         analysed = [buyer_turns[(call.call_id, t.index)] for t in after
@@ -184,7 +218,7 @@ def find_uses(calls: Sequence[Call], matcher: TrackMatcher, reactions: ReactionC
         reaction = reactions.classify(analysed) if analysed else None
         reaction_text = " ".join(t.text for t in after) or None
         for m in best.values():
-            uses.append(TrackUse(call.call_id, turn.index, m.track_id, round(m.similarity, 4),
+            uses.append(TrackUse(call.call_id, turn.index, m.track_id, round(m.confidence, 4),
                                  m.text, turn.start, reaction, reaction_text))
     return uses
 

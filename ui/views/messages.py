@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING
 from ingest.errors import InputError
 from ingest.settings import Settings
 from ingest.store import Workspace
+from insights.messages import NOT_ENOUGH_CALLS
 from insights.records import MessageStat
 from ui.views.charts import Interval, forest_svg
 from ui.views.errors import shows_errors
 from ui.views.text import clock, percent
 
 STAT_HEADERS = ["talk track", "uses", "calls", "positive reactions", "objection after",
-                "win rate with", "win rate without", "lift", "95% interval", "note"]
+                "win rate with", "win rate without", "lift", "95% interval", "verdict", "note"]
 MOMENT_HEADERS = ["call", "turn", "time", "rep said", "buyer reaction", "buyer said"]
 
 if TYPE_CHECKING:
@@ -31,13 +32,13 @@ def stat_rows(stats: Sequence[MessageStat]) -> list[list]:
              percent(s.objection_rate), percent(s.win_rate_with), percent(s.win_rate_without),
              _points(s.lift),
              f"{_points(s.lift_ci[0])} to {_points(s.lift_ci[1])}" if s.lift_ci else "",
-             s.warning or ""] for s in stats]
+             s.verdict or "", s.warning or ""] for s in stats]
 
 
 def lift_chart(stats: Sequence[MessageStat]) -> str:
     """Lift in win rate with each talk track, with its 95% interval (SVG)."""
     rows = [Interval(s.name, s.lift, *(s.lift_ci or (None, None)),
-                     note="not used" if s.uses == 0 else "not enough closed deals")
+                     note="not used" if s.uses == 0 else NOT_ENOUGH_CALLS)
             for s in stats]
     return forest_svg(rows, title="Win-rate lift when reps use the track (95% interval)")
 
@@ -58,12 +59,13 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
 
     chart = gr.HTML(elem_id="cm-lift-chart")
     gr.Markdown("Lift compares the win rate of closed deals where a rep used the track "
-                       "with those where no rep did; an interval that crosses zero means the "
-                       "calls so far cannot tell the difference.")
+                "with those where no rep did; where the 95% interval crosses zero the "
+                f"verdict is \"{NOT_ENOUGH_CALLS}\": the calls so far cannot tell the "
+                "difference.")
     table = gr.Dataframe(headers=STAT_HEADERS, interactive=False, wrap=True,
                          label="Talk-track performance", elem_classes="cm-table",
-                         column_widths=["20%", "5%", "5%", "8%", "8%", "7%", "7%", "7%", "11%",
-                                        "22%"])
+                         column_widths=["18%", "5%", "5%", "7%", "7%", "7%", "7%", "6%", "10%",
+                                        "11%", "17%"])
     track = gr.Dropdown(label="Example moments of", choices=[], elem_id="cm-track",
                         allow_custom_value=True)
     moments = gr.Dataframe(headers=MOMENT_HEADERS, interactive=False, wrap=True,
