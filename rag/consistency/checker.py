@@ -10,8 +10,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ingest.errors import LLMError, WorkspaceError
-from rag.consistency.claims import split_text, subjects_of
-from rag.consistency.conflicts import ConflictFinder, Match, conflict_finding, cosine_table
+from rag.consistency.claims import ClaimExtractor, split_text, subjects_of
+from rag.consistency.conflicts import (
+    ConflictFinder,
+    Match,
+    conflict_finding,
+    conflict_severity,
+    cosine_table,
+)
 from rag.consistency.drift import DriftScorer
 from rag.consistency.entities import VARIANT_SEVERITY, VariantFinder
 from rag.consistency.facts import FactBook
@@ -27,6 +33,8 @@ from rag.consistency.records import Claim, ConsistencyReport, Finding, Site, Sou
 from rag.consistency.report import ordered
 from rag.consistency.scoring import SITE_KINDS, overall_score, source_score
 from rag.consistency.sources import SourceText, asset_sources, call_sources
+from rag.consistency.places import PlaceChecker
+from rag.consistency.statements import StatementChecker
 
 if TYPE_CHECKING:
     from ingest.settings import Settings
@@ -108,6 +116,8 @@ class ConsistencyChecker:
         cosines = self._cosines(book, sited)
         findings += finder.findings(sited, cosines)
         findings += self._llm_findings(book, finder, sources, sited, cosines, notes)
+        findings += self._statement_findings(
+            [StatementChecker(extractor), PlaceChecker(extractor)], extractor, sources)
         findings += self._variant_findings(variants, sources)
         drift_scores: dict[str, float] = {}
         geo_counts: dict[str, dict[str, int]] = {}
@@ -178,7 +188,7 @@ class ConsistencyChecker:
                     seen.add(sentence)
                     found = subjects_of(sentence) & subjects
                     if not found or any(m.owner != "ours"
-                                        for m in book.names.mentions(sentence, set(unit.proper))):
+                                        for m in book.extractor.mentions(sentence, unit)):
                         continue
                     out.append((site, Claim(sentence=sentence, clause=sentence,
                                             subjects=frozenset(found))))
@@ -205,6 +215,27 @@ class ConsistencyChecker:
                 continue
             seen.add(claim.sentence)
             out.append((site, claim, slots[best[1]]))
+        return out
+
+    @staticmethod
+    def _statement_findings(checkers: list[StatementChecker | PlaceChecker],
+                            extractor: ClaimExtractor, sources: list[SourceText]
+                            ) -> list[Finding]:
+        """Capability, pricing-term, hosting, compatibility and place claims that contradict
+        the fact book (:mod:`~rag.consistency.statements`, :mod:`~rag.consistency.places`)."""
+        out: list[Finding] = []
+        for src in sources:
+            for site, unit in src.units:
+                for reading in extractor.readings(unit):
+                    for c in (c for checker in checkers for c in checker.check(reading)):
+                        claim = Claim(sentence=c.sentence, clause=c.found)
+                        what = "talk track" if c.origin == "talk_track" else "fact book"
+                        out.append(Finding(
+                            kind="conflict",
+                            severity=conflict_severity(site, claim, c.origin == "talk_track"),
+                            subject=c.fact_id, expected=c.expected, found=c.found,
+                            source=src.source, location=site.location, quote=c.sentence,
+                            detail=f"says {c.found!r} where the {what} says {c.expected!r}"))
         return out
 
     # -- names and drift ------------------------------------------------------------------
@@ -264,7 +295,7 @@ class ConsistencyChecker:
         try:
             from insights import load_themes
 
-            themes = load_themes(self.ws)
+            themes = [t for t in load_themes(self.ws) if not t.mention]
         except Exception as exc:  # insights tables missing or unreadable: skip, say so
             log.warning("objection themes unavailable: %s", exc)
             themes = []

@@ -18,13 +18,15 @@ each claim:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from insights.sentences import split_sentences
+from rag.consistency.align import claim_entities, entity_spans, term
 from rag.consistency.names import Mention, Names
 from rag.consistency.quantities import find_quantities
 from rag.consistency.records import Certification, Claim
+from rag.consistency.tables import render_tables
 from rag.terms import STOPWORDS, stem, tokens
 
 _LEXICON: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -64,7 +66,8 @@ group (``cost_reduction`` needs a verb like "cut" and a noun like "cost")."""
 
 _GENERIC_TERMS = frozenset(stem(w) for w in """
 time times day days week weeks month months year years percent average typical typically
-customer customers company vantora platform product products solution team teams use used
+hour hours hr hrs minute minutes min mins second seconds quarter quarters
+customer customers company platform product products solution team teams use used
 take takes make makes get help helps new using within one two three four five six seven eight
 nine ten twenty thirty forty fifty hundred thousand million
 """.split())
@@ -107,6 +110,29 @@ _CONTRAST = re.compile(r"^\W*(?:not|never|no|instead\s+of|rather\s+than|versus|v
 _SAMPLE = re.compile(r"\b(?:survey(?:ed)?|benchmark|study|sample[ds]?|respondents|polled|"
                      r"interviewed|n\s*=|source|sources|beta|pilot|cohort)\b", re.IGNORECASE)
 """A count in a sentence about a study ("benchmark, 2025 (310 customers)") is its sample size."""
+_EXAMPLE = re.compile(r"^\W*(?:suppose|supposing|imagine|assume|assuming|let's\s+say|say\s+you|"
+                      r"for\s+(?:example|instance)|e\.g\.|as\s+an\s+example|in\s+this\s+"
+                      r"example|example)\b", re.IGNORECASE)
+_TAG_QUESTION = re.compile(r",\s*(?:right|correct|no|yes|isn't it|is that right|yeah|ok|okay)"
+                           r"\s*\?\W*$", re.IGNORECASE)
+"""A statement with a question tag ("eight weeks, right?") still states what it says."""
+_HEADING_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
+_EXAMPLE_HEADING = re.compile(r"\b(?:examples?|worked|scenarios?|illustration)\b", re.IGNORECASE)
+"""A section headed "Worked example", "Billing examples": its numbers illustrate."""
+_IF = re.compile(r"\bif\s+(?P<condition>[^,;:.!?]+)", re.IGNORECASE)
+
+
+def example_from(sentence: str) -> int:
+    """Offset from which a sentence works through an example, or its length: "For example,
+    ..." from its start; "if you use $3 in resources, you pay $5" from the "if" (a condition
+    that holds a number). Numbers in an example illustrate, they are not claims; a condition
+    without a number ("If you need help, support answers within an hour") is no example."""
+    if _EXAMPLE.match(sentence):
+        return 0
+    for m in _IF.finditer(sentence):
+        if find_quantities(m.group("condition")):
+            return m.start()
+    return len(sentence)
 _ROMAN = {"1": "I", "2": "II", "one": "I", "two": "II", "I": "I", "II": "II"}
 
 
@@ -119,17 +145,33 @@ class TextUnit:
     proper: frozenset[str] = frozenset()
     context: str = ""
     """Text just before this unit (the previous turn of a call), for resolving "they"."""
+    lower: frozenset[str] = frozenset()
+    """Words the whole source also writes in lower case (see :meth:`Names.mentions`)."""
+    others: frozenset[str] = frozenset()
+    """Words of the other organisations the whole source names (:func:`organisations`)."""
+    title: str = ""
+    """The title of the source: a page titled with one of our products is about it."""
+
+
+def lines_and_sentences(text: str) -> list[tuple[str, str]]:
+    """``(line, sentence)`` for each sentence of :func:`split_text`, with the line (paragraph,
+    list item or table row) it stands in."""
+    out = []
+    for line in render_tables(text).splitlines():
+        out.extend((line, s) for s in split_text(line))
+    return out
 
 
 def split_text(text: str) -> list[str]:
-    """Sentences of a passage: by line (list items, table rows) and sentence punctuation.
+    """Sentences of a passage: by line (list items, table rows written with their headers,
+    see :func:`~rag.consistency.tables.render_tables`) and sentence punctuation.
 
     Example:
         >>> split_text("Vantora Inc. is live.\\n- 99.9% uptime")
         ['Vantora Inc. is live.', '99.9% uptime']
     """
     out: list[str] = []
-    for line in text.splitlines():
+    for line in render_tables(text).splitlines():
         line = re.sub(r"^\s*(?:[-*•▪◦–]|\d{1,3}[.)])\s+", "", line).strip(" |\t")
         line = re.sub(r"\s*\|\s*", "; ", line)
         if not line:
@@ -151,14 +193,44 @@ def subjects_of(text: str) -> frozenset[str]:
                      if all(group & have for group in groups))
 
 
+_SYNONYMS = {stem(w): "cost" for w in """
+price prices pricing priced cost costs costing fee fees charge charges charged charging bill
+bills billed billing
+""".split()}
+"""Words for what something costs, as one term ("Price: $25" is about what "costs $20" is)."""
+
+
 def content_terms(text: str, names: Names | None = None) -> frozenset[str]:
-    """Stems of a text's content words: no stopwords, numbers, our names or generic words."""
+    """Stems of a text's content words: no stopwords, numbers, the company's own name or
+    generic words; words for cost/price/fee are one term (``cost``).
+
+    Example:
+        >>> sorted(content_terms("The Pro plan is priced at $20 per month"))
+        ['cost', 'plan', 'pro']
+    """
     ours = set()
     if names is not None:
-        ours = {t for n in names.declared for t in tokens(n)}
-    return frozenset(stem(t) for t in tokens(text)
-                     if t not in STOPWORDS and not t.isdigit() and len(t) > 2 and t not in ours
-                     and stem(t) not in _GENERIC_TERMS)
+        ours = {t for n in [names.company, *names.messaging.company.aliases] for t in tokens(n)}
+    return frozenset(k for t in tokens(text) if t not in ours and (k := key_term(t)))
+
+
+def key_term(token: str) -> str | None:
+    """The key term of one lower-case token (:func:`content_terms`), or None for a stopword,
+    a number, a short or a generic word.
+
+    Example:
+        >>> key_term("priced"), key_term("integrations"), key_term("the")
+        ('cost', 'integr', None)
+    """
+    if token in STOPWORDS or token.isdigit() or len(token) < 3 and not _SHORT_TERM.match(token):
+        return None
+    if stem(token) in _GENERIC_TERMS:
+        return None
+    return _SYNONYMS.get(stem(token), term(token))
+
+
+_SHORT_TERM = re.compile(r"^(?:eu|us|uk|ai|gb|tb|vm|ip|db|hr|ui|ux|os)$")
+"""Two-letter words that name something ("EU", "GB", "VM") and are kept as terms."""
 
 
 def clauses(sentence: str) -> list[tuple[int, int]]:
@@ -200,6 +272,20 @@ def certifications(sentence: str) -> list[Certification]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A sentence of a passage with the entities it mentions and whose it is by default."""
+
+    sentence: str
+    line: str
+    """The paragraph, list item or table row (as a statement) the sentence stands in."""
+    mentions: list[Mention]
+    default: str
+    """Whose an unattributed claim is: ``ours`` or ``other``."""
+    pronoun: str
+    """Whom "they" refers to when the sentence does not say."""
+
+
 class ClaimExtractor:
     """Finds the claims of a text and whether each is about us.
 
@@ -219,17 +305,61 @@ class ClaimExtractor:
     def extract(self, unit: TextUnit) -> list[Claim]:
         """The claims of a passage or turn, in order."""
         claims: list[Claim] = []
+        heading = content_terms(unit.heading.split(" > ")[-1], self.names)
+        acronyms = frozenset(a.lower() for a in _HEADING_ACRONYM.findall(
+            unit.heading.split(" > ")[-1]))
+        example = _EXAMPLE_HEADING.search(unit.heading) is not None
+        titled = self.names.products_loosely(unit.title) if unit.title else frozenset()
+        for r in self.readings(unit):
+            sentence = r.sentence
+            context = content_terms(sentence, self.names)
+            spans = entity_spans(sentence, self.names)
+            found = self._sentence_claims(sentence, r.mentions, r.default, r.pronoun, example,
+                                          titled)
+            numbered = {c.clause: c.terms for c in found if c.quantity is not None}
+            for claim in found:
+                # words of another clause with a number of its own describe that number
+                # ("98% accurate capture, ... bring that down by 70%")
+                others = [t for clause, t in numbered.items() if clause != claim.clause]
+                claim.context = context - frozenset().union(*others) | claim.terms
+                claim.heading = heading
+                claim.heading_acronyms = acronyms
+                at = claim.quantity.start if claim.quantity is not None else \
+                    max(0, sentence.find(claim.clause))
+                a = max(0, sentence.find(claim.clause))
+                claim.entities = claim_entities(spans, (a, a + len(claim.clause)), at)
+                claims.append(claim)
+        return claims
+
+    def readings(self, unit: TextUnit) -> Iterator[Reading]:
+        """The sentences of a passage or turn, each with who it may be about.
+
+        Who a sentence is about without naming anyone carries over from the sentence before
+        within a paragraph (and into a list that a paragraph ending in ":" opens), not further.
+        """
         topic = self._topic(unit)
         prev = self._context_owners(unit.context, unit.proper)
-        for sentence in split_text(self.mask_quotes(unit.text)):
-            mentions = self.names.mentions(sentence, set(unit.proper))
+        lead = ""
+        for line, sentence in lines_and_sentences(self.mask_quotes(unit.text)):
+            if line != lead:  # a new paragraph, list item or table row
+                if not lead.rstrip().endswith(":") and prev == {"other"} and unit.context == "":
+                    prev = set()  # who one paragraph was about does not carry to the next
+                lead = line
+            mentions = self.mentions(sentence, unit)
             default = topic or ("other" if prev == {"other"} else "ours")
             pronoun = "ours" if prev == {"ours"} else "other"
-            claims.extend(self._sentence_claims(sentence, mentions, default, pronoun))
+            yield Reading(sentence, line, mentions, default, pronoun)
             owners = {m.owner for m in mentions if m.owner != "pronoun"}
             if owners:
                 prev = {"ours"} if "ours" in owners else {"other"}
-        return claims
+
+    def owner(self, reading: Reading, clause: tuple[int, int], at: int) -> str:
+        """Whose claim the words at offset ``at`` of a reading are: ``ours`` or ``other``."""
+        return self._owner(reading.mentions, clause, at, reading.default, reading.pronoun)
+
+    def mentions(self, sentence: str, unit: TextUnit) -> list[Mention]:
+        """The entities a sentence of ``unit`` mentions, with what its source tells of names."""
+        return self.names.mentions(sentence, unit.proper, lower=unit.lower, others=unit.others)
 
     def mask_quotes(self, text: str) -> str:
         """The text with quotations blanked out unless attributed to us.
@@ -252,7 +382,7 @@ class ClaimExtractor:
         """``other`` when the passage's heading is about another company (a battle card)."""
         if not unit.heading:
             return None
-        owners = {m.owner for m in self.names.mentions(unit.heading, set(unit.proper))
+        owners = {m.owner for m in self.mentions(unit.heading, unit)
                   if m.owner != "pronoun"}
         return "other" if owners == {"other"} else None
 
@@ -271,12 +401,17 @@ class ClaimExtractor:
         return {"ours"} if "ours" in owners else {"other"}
 
     def _sentence_claims(self, sentence: str, mentions: list[Mention], default: str,
-                         pronoun: str) -> list[Claim]:
+                         pronoun: str, heading_example: bool = False,
+                         titled: frozenset[str] = frozenset()) -> list[Claim]:
         spans = clauses(sentence)
         out: list[Claim] = []
         hedged = _HEDGE.search(sentence) is not None
         sentence_subjects = subjects_of(sentence)
-        for q in find_quantities(sentence):
+        question = "?" in sentence[-3:] and not _TAG_QUESTION.search(sentence)
+        example = 0 if heading_example else example_from(sentence)
+        for q in [] if question else find_quantities(sentence):
+            if q.start >= example:
+                continue  # an illustration: "if you use $3, you pay the $5 subscription"
             a, b = next(((x, y) for x, y in spans if x <= q.start < y), (0, len(sentence)))
             clause = sentence[a:b]
             if q.kind == "count" and _SAMPLE.search(sentence):
@@ -293,12 +428,14 @@ class ClaimExtractor:
             if _CONTRAST.match(clause):
                 owner = "other"  # "live in two weeks, not two months": the alternative
             fallback = frozenset() if q.kind == "count" else sentence_subjects
-            products = self.names.products_in(clause) or self.names.products_in(sentence)
+            # the products its clause names, else one named before the number, else the page's
+            products = self.names.products_loosely(clause) or \
+                self.names.products_loosely(sentence[:q.start]) or titled
             out.append(Claim(sentence=sentence, clause=clause, quantity=q,
                              subjects=subjects or fallback,
                              terms=content_terms(clause, self.names), weak_subject=weak,
                              about_other=owner != "ours", hedged=hedged, products=products))
-        if "?" not in sentence[-3:]:
+        if not question:
             out.extend(self._certification_claims(sentence, mentions, spans, default, pronoun,
                                                   hedged))
             out.extend(self._place_claims(sentence, mentions, pronoun))
@@ -347,5 +484,5 @@ class ClaimExtractor:
         return prior[-1].owner if prior else pronoun
 
 
-__all__ = ["ClaimExtractor", "SUBJECTS", "TextUnit", "certifications", "clauses",
-           "content_terms", "split_text", "subjects_of"]
+__all__ = ["ClaimExtractor", "Reading", "SUBJECTS", "TextUnit", "certifications", "clauses",
+           "content_terms", "key_term", "lines_and_sentences", "split_text", "subjects_of"]

@@ -27,6 +27,7 @@ import numpy as np
 
 from ingest.messaging import Messaging
 from rag.consistency.claims import split_text
+from rag.consistency.entities import CORPORATE_SUFFIXES
 from rag.consistency.names import Names
 from rag.terms import STOPWORDS, stem, tokens
 
@@ -35,7 +36,22 @@ platform platforms solution solutions suite suites tool tools software system sy
 application applications service services provider providers company companies vendor vendors
 leader leaders product products engine hub network marketplace startup firm business partner
 layer cloud os operating crm erp helpdesk desk portal agent agents assistant copilot chatbot
-api sdk framework database ats hris cms lms marketplace agency consultancy
+api sdk framework database ats hris cms lms marketplace agency consultancy builder builders
+editor editors host hosting workspace manager studio toolkit kit builder generator
+automation analytics
+""".split())
+_GENERIC_HEADS = frozenset("""
+company companies business businesses startup firm team teams partner partners organization
+organisation
+""".split())
+"""Heads that say we are a company, not which kind ("a company staffed with people")."""
+_EVALUATIVE = frozenset("""
+good great small large big new young growing leading fast-growing remote global private public
+independent better best different real true
+""".split())
+_PHRASE_END = frozenset("""
+for of with that which who to in on at by from built designed made used so because where when
+like than as but
 """.split())
 _GENERIC = frozenset({"platform", "solution", "suite", "tool", "software", "system", "app",
                       "application", "service", "provider", "company", "vendor", "product",
@@ -110,7 +126,7 @@ class DriftScorer:
         alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names)
         self._statement = re.compile(
             rf"(?P<name>(?<![\w-])(?:{alternatives})|\b[Ww]e|\b[Tt]he company)"
-            rf"(?:\s+[A-Z][\w.&-]*){{0,3}}(?:\s*,[^,]{{0,80}},)?\s+"
+            rf"(?P<more>(?:\s+[A-Z][\w.&-]*){{0,3}})(?:\s*,[^,]{{0,80}},)?\s+"
             rf"(?:is|are|'s|’s|'re|’re|has\s+become|remains|was\s+built\s+as)\s+"
             rf"(?:now\s+|basically\s+|really\s+|just\s+|simply\s+)?(?:a|an|the)\s+"
             rf"(?P<phrase>[^.;!?]+)")
@@ -146,7 +162,11 @@ class DriftScorer:
                 phrase = _RELATIVE.split(m.group("phrase"))[0].strip() if m else ""
                 if m and self._is_category(phrase):
                     name = m.group("name")
-                    product = any(name.startswith(p) for p in self.names.products)
+                    # "Acme Agent is ...", "Acme Widgets are ...": a product or feature
+                    # ("Acme Technologies is ..." is still the company)
+                    more = m.group("more").split()
+                    product = any(name.startswith(p) for p in self.names.products) or \
+                        any(w.lower() not in CORPORATE_SUFFIXES for w in more)
                     out.append(SelfDescription(sentence, "product" if product else "category",
                                                phrase))
                 elif about and len(sentence.split()) >= 6 and not _CONTACT.search(sentence) \
@@ -162,8 +182,23 @@ class DriftScorer:
 
     @staticmethod
     def _is_category(phrase: str) -> bool:
+        """Whether a phrase says what kind of thing we are: its head noun (the last word
+        before a preposition, a participle or a clause) is a category noun ("no-code app
+        builder", "deployment platform"); "company" and the like only with words saying which
+        kind ("a workforce analytics company", not "a company staffed with people"); not a
+        "fit"."""
         words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]*", phrase)][:8]
-        return any(w in CATEGORY_NOUNS for w in words)
+        noun_phrase: list[str] = []
+        for w in words:
+            if w in _PHRASE_END or (w.endswith(("ed", "ing")) and w not in CATEGORY_NOUNS
+                                    and any(n in CATEGORY_NOUNS for n in noun_phrase)):
+                break  # "a company staffed with ...", "a platform built for ..."
+            noun_phrase.append(w)
+        if not noun_phrase or noun_phrase[-1] not in CATEGORY_NOUNS:
+            return False
+        if noun_phrase[-1] in _GENERIC_HEADS:  # "a company", but "a workforce analytics company"
+            return any(w not in _EVALUATIVE for w in noun_phrase[:-1])
+        return True
 
     def align(self, descriptions: list[SelfDescription]) -> list[Alignment]:
         """Alignment of each self-description with the canonical messaging."""

@@ -1,26 +1,27 @@
 """Entity variants: spellings of our company and product names that messaging.yaml does not declare.
 
-Names are compared normalised (case, spaces and punctuation ignored). A span is a candidate
-when it contains the company name (``VantoraLedger``, ``Vantora Technologies``) or a word
-within a small edit distance of it (``Ventora``), extended by the capitalised words and
-corporate suffixes that follow. A candidate that is a declared name, or differs from one by
-case only, is fine. Otherwise it is a variant:
+A name is compared with the declared names (company, products, aliases) word by word and as
+a whole with case, spaces and punctuation ignored. Spans of one to three words starting with
+a capitalised word are candidates; the longest span that is close to a declared name wins:
 
 - ``spelling`` (medium on public pages, low elsewhere): the same letters as a declared name,
-  spaced or punctuated differently (``VantoraLedger``, ``Vantora-Connect``);
-- ``case`` (medium public, low elsewhere): capitals inside the name (``VanTora``); all
-  capitals or all lower case are styling and are ignored;
+  joined, spaced or hyphenated differently (``VantoraLedger``, ``Vantora-Connect``,
+  ``Vant ora``);
+- ``case`` (medium public, low elsewhere): capitals where the name has none (``VanTora``,
+  ``QuarryDb``); all capitals, title case, or lower case where the name has capitals ("the Vantora
+  ledger", a name used as a common noun) are styling and are ignored;
 - ``punctuation`` (low): a declared name without its period (``Vantora Inc``);
-- ``misspelling`` (medium public, low elsewhere): within edit distance 1 (2 for names of 8+
-  letters) of a declared name;
-- ``suffix`` (medium public, low elsewhere): the company name with an undeclared corporate
-  suffix (``Vantora Technologies``, ``Vantora Corp``);
-- ``product`` (low): the company name with an undeclared capitalised word (``Vantora Pay``;
-  not a CamelCase partner name such as ``Vantora QuickBooks``, nor in a title-case line).
+- ``misspelling`` (medium public, low elsewhere): the same words as a declared name, each
+  equal or within one edit (two for words of eight letters or more; a swap of two letters
+  is one edit) and at least one word of five letters or more misspelt (``Ventora``,
+  ``Vantora Leger``), or a plural name in the singular (``Tidewell Bot`` for ``Tidewell
+  Bots``); short words must otherwise match exactly, so "Acme API" is not "Acme CLI";
+- ``suffix`` (medium public, low elsewhere): a declared name with an undeclared, capitalised
+  corporate suffix (``Vantora Technologies``, ``Vantora Corp``; not "Vantora solutions").
 
-Other companies' names (Paystream, InvoiceHub, NetSuite) contain neither the company name nor
-anything close to it, so they are never candidates. Names inside URLs and email addresses are
-left alone.
+The company name followed by an ordinary word ("Acme Volumes", "Acme Quickstart") is how
+feature names are made, so it is not a variant. Other companies' names (Paystream, NetSuite)
+are far from every declared name. Names inside URLs and email addresses are left alone.
 """
 
 from __future__ import annotations
@@ -36,10 +37,14 @@ inc inc. incorporated corp corp. corporation co co. company ltd ltd. limited llc
 ag sa s.a. bv b.v. technologies technology tech systems software labs group holdings
 solutions international global
 """.split())
-_URL = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|\b[\w-]+\.(?:com|io|ai|co|net|org)\b\S*",
+_URL = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|\b[\w-]+\.(?:com|io|ai|co|net|org|app)\b\S*",
                   re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9&]*(?:[.-][A-Za-z0-9]+)*\.?")
-_TITLE_FILLERS = frozenset("a an and the of for to in on with vs".split())
+_ONE = re.compile(r"\b(?:a|an|each|every|one|another|this|that|any)\s+$", re.IGNORECASE)
+MAX_WORDS = 3
+"""Longest span (in words) compared with a declared name."""
+MIN_FUZZY = 5
+"""Words shorter than this must be spelt exactly; a misspelling needs a word this long."""
 
 
 def normalise(name: str) -> str:
@@ -48,18 +53,32 @@ def normalise(name: str) -> str:
 
 
 def edit_distance(a: str, b: str, limit: int = 3) -> int:
-    """Levenshtein distance, stopping early once it passes ``limit``."""
+    """Damerau-Levenshtein distance (a swap of two neighbouring letters is one edit),
+    stopping early once it passes ``limit``.
+
+    Example:
+        >>> edit_distance("agnet", "agent"), edit_distance("vantora", "ventora")
+        (1, 1)
+    """
     if abs(len(a) - len(b)) > limit:
         return limit + 1
+    prev2: list[int] = []
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         cur = [i]
         for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+            d = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                d = min(d, prev2[j - 2] + 1)
+            cur.append(d)
         if min(cur) > limit:
             return limit + 1
-        prev = cur
+        prev2, prev = prev, cur
     return prev[-1]
+
+
+def _word_limit(word: str) -> int:
+    return 0 if len(word) < MIN_FUZZY else 1 if len(word) < 8 else 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,17 +106,9 @@ class VariantFinder:
     def __init__(self, names: Names) -> None:
         self.names = names
         self.declared = {normalise(n): n for n in names.declared}
-        self.root = names.company.split()[0]
-        self.root_norm = normalise(self.root)
-
-    def _near_root(self, word: str) -> bool:
-        w = normalise(word)
-        if self.root_norm in w:
-            return True
-        limit = 1 if len(self.root_norm) < 8 else 2
-        return len(self.root_norm) >= 5 and \
-            edit_distance(w[: len(self.root_norm) + 1], self.root_norm, limit) <= limit and \
-            edit_distance(w, self.root_norm, limit) <= limit
+        self._words = {n: [normalise(w) for w in re.split(r"[\s-]+", n) if normalise(w)]
+                       for n in names.declared}
+        self.company = names.company
 
     def find(self, text: str) -> list[Variant]:
         """The variants in a text, in order (one per occurrence)."""
@@ -107,20 +118,35 @@ class VariantFinder:
             words = list(_WORD.finditer(clean))
             i = 0
             while i < len(words):
-                word = words[i].group()
-                if not word[0].isupper() or not self._near_root(word.rstrip(".")):
+                if not words[i].group()[0].isupper():
                     i += 1
                     continue
-                j = self._extend(clean, words, i)
-                span = clean[words[i].start():words[j].end()]
-                span = re.sub(r"['’]s$", "", span)
-                if span.endswith(".") and not self._dotted(span):
-                    span = span[:-1]  # the sentence's full stop
-                variant = self._judge(span, clean)
-                if variant is not None:
-                    out.append(Variant(variant[0], variant[1], variant[2], sentence))
+                found = self._best(clean, words, i)
+                if found is None:
+                    i += 1
+                    continue
+                j, verdict = found
+                if verdict is not None:
+                    out.append(Variant(verdict[0], verdict[1], verdict[2], sentence))
                 i = j + 1
         return out
+
+    def _best(self, text: str, words: list[re.Match[str]], i: int
+              ) -> tuple[int, tuple[str, str, str] | None] | None:
+        """The longest span from word ``i`` that is a declared name or close to one:
+        ``(index of its last word, (found, declared, reason) or None when declared)``."""
+        for j in range(min(len(words), i + MAX_WORDS) - 1, i - 1, -1):
+            if any(text[words[k].end():words[k + 1].start()] not in (" ", "-")
+                   for k in range(i, j)):
+                continue
+            span = text[words[i].start():words[j].end()]
+            if span.endswith(".") and not self._dotted(span):
+                span = span[:-1]  # the sentence's full stop
+            one = _ONE.search(text[:words[i].start()]) is not None
+            verdict = self._judge(span, one)
+            if verdict is not False:
+                return j, verdict
+        return None
 
     def _dotted(self, span: str) -> bool:
         """Whether a span's final period belongs to it ("Inc.", "Corp.")."""
@@ -128,67 +154,75 @@ class VariantFinder:
         return last in CORPORATE_SUFFIXES or any(n.lower().endswith(last) and n.endswith(".")
                                                  for n in self.names.declared)
 
-    def _extend(self, text: str, words: list[re.Match[str]], i: int) -> int:
-        """Index of the last word of the name that starts at word ``i``."""
-        j = i
-        while j + 1 < len(words) and j - i < 3:
-            gap = text[words[j].end():words[j + 1].start()]
-            nxt = words[j + 1].group()
-            if gap not in (" ", "-") or not nxt[0].isupper():
-                break
-            if nxt.lower() not in CORPORATE_SUFFIXES and len(nxt) <= 4 and nxt.isupper():
-                break  # an acronym after the name ("Vantora AP automation")
-            j += 1
-        return j
-
-    def _judge(self, span: str, text: str) -> tuple[str, str, str] | None:
-        """``(found, declared, reason)`` for an undeclared span, else None."""
-        declared = self.declared
-        norm = normalise(span)
+    def _judge(self, span: str, one: bool = False) -> tuple[str, str, str] | None | bool:
+        """``(found, declared, reason)`` for a variant, None for a declared name (or its
+        styling), False when the span is no name of ours."""
         if span in self.names.declared:
             return None
-        if norm in declared:
-            name = declared[norm]
+        norm = normalise(span)
+        if norm in self.declared:
+            name = self.declared[norm]
             if span.lower() == name.lower():
-                if span.isupper() or span.islower() or span == name.title():
-                    return None  # case only ("VANTORA" in a heading, "vantora" in speech)
+                if _styling(span, name):
+                    return None
                 return (span, name, "case")
             if span.replace(".", "") == name.replace(".", ""):
                 return (span, name, "punctuation")
             return (span, name, "spelling")
-        best = min(declared, key=lambda d: edit_distance(norm, d, 3))
-        limit = 1 if len(best) < 8 else 2
-        if edit_distance(norm, best, limit) <= limit:
-            return (span, declared[best], "misspelling")
-        # the longest declared name this span starts with, then what follows it
+        misspelt = self._misspelt(span, one)
+        if misspelt is not None:
+            return (span, misspelt, "misspelling")
         parts = span.split()
-        for k in range(len(parts), 0, -1):
+        for k in range(len(parts) - 1, 0, -1):
             head = " ".join(parts[:k])
-            if normalise(head) in declared and head.lower() == declared[normalise(head)].lower():
-                rest = parts[k:]
-                name = declared[normalise(head)]
-                if all(r.lower() in CORPORATE_SUFFIXES for r in rest):
-                    return (span, name, "suffix")
-                if head.lower() == self.root.lower() and len(rest) == 1 \
-                        and not re.search(r"[a-z][A-Z]", rest[0]) and not self._title_case(text):
-                    return (span, name, "product")
-                return None  # "Vantora Ledger Sync": a feature of a declared product; a title
-        first = normalise(parts[0])
-        if first != self.root_norm and edit_distance(first, self.root_norm, 2) <= (
-                1 if len(self.root_norm) < 8 else 2):
-            return (parts[0], self.names.company, "misspelling")
+            if normalise(head) in self.declared and \
+                    head.lower() == self.declared[normalise(head)].lower() and \
+                    all(r.lower() in CORPORATE_SUFFIXES and r[0].isupper() for r in parts[k:]):
+                return (span, self.declared[normalise(head)], "suffix")
+        return False
+
+    def _misspelt(self, span: str, one: bool = False) -> str | None:
+        """The declared name a span misspells word for word, or None. After "a", "each"...
+        a plural name in the singular names one thing of that kind ("a Tidewell Bot"), not
+        the product."""
+        raw = [w for w in re.split(r"[\s-]+", span) if normalise(w)]
+        got = [normalise(w) for w in raw]
+        for name, want in self._words.items():
+            if len(got) != len(want) or got == want:
+                continue
+            declared = [w for w in re.split(r"[\s-]+", name) if normalise(w)]
+            if any(r.islower() and d[:1].isupper() for r, d in zip(raw, declared)):
+                continue  # "an Acme storage bucket": the name used as a common noun
+            misspelt = False
+            for g, w in zip(got, want):
+                if g == w:
+                    continue
+                if len(w) >= 4 and w.endswith("s") and g == w[:-1]:  # singular of a plural
+                    if one:
+                        break
+                    misspelt = True
+                elif edit_distance(g, w, 2) <= _word_limit(w) and len(w) >= MIN_FUZZY:
+                    misspelt = True
+                else:
+                    break
+            else:
+                if misspelt:
+                    return name
         return None
 
-    @staticmethod
-    def _title_case(text: str) -> bool:
-        """Whether a line is written in title case (a heading), not as a sentence."""
-        words = [w for w in re.findall(r"[A-Za-z][A-Za-z'’-]*", text)
-                 if w.lower() not in _TITLE_FILLERS]
-        return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+
+def _styling(span: str, name: str) -> bool:
+    """Whether a span differs from a declared name of the same letters by styling only: all
+    capitals, title case, or no capital where the name has none ("the Acme agent" for "Acme
+    Agent" uses the name as a common noun). Capitals inside a word where the name has none ("AcMe",
+    "RailPack") are a variant."""
+    if span.isupper() or span == " ".join(w[:1].upper() + w[1:] for w in name.split()):
+        return True  # shouting, or title case ("the Pro Plan" for "Pro plan")
+    return not any(a.isupper() and b.islower() for a, b in zip(span, name))
 
 
-VARIANT_SEVERITY = {"case": "medium", "spelling": "medium", "misspelling": "medium", "suffix": "medium",
-                    "punctuation": "low", "product": "low"}
+VARIANT_SEVERITY = {"case": "medium", "spelling": "medium", "misspelling": "medium",
+                    "suffix": "medium", "punctuation": "low"}
 """Severity on public pages; every variant is ``low`` elsewhere."""
 
 

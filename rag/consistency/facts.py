@@ -10,13 +10,22 @@ accuracy even if its sentence only says "98% right".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ingest.messaging import Messaging
-from rag.consistency.claims import SUBJECTS, ClaimExtractor, TextUnit, content_terms
+from rag.consistency.align import TermIndex, anchors, entity_terms
+from rag.consistency.claims import (
+    SUBJECTS,
+    ClaimExtractor,
+    TextUnit,
+    certifications,
+    content_terms,
+)
 from rag.consistency.names import Names
 from rag.consistency.quantities import Quantity
 from rag.consistency.records import Certification, Claim
+
+_NEGATED = re.compile(r"\b(?:not|no|never|isn't|aren't|doesn't|don't|without)\b", re.IGNORECASE)
 
 SUBJECT_KINDS: dict[str, frozenset[str]] = {
     "customers": frozenset({"count"}),
@@ -53,6 +62,31 @@ class FactSlot:
     terms: frozenset[str] = frozenset()
     products: frozenset[str] = frozenset()
     """The products the fact is about (named in it); empty: the company as a whole."""
+    context: frozenset[str] = frozenset()
+    """Content terms of the whole fact (what the value belongs to)."""
+    clause: frozenset[str] = frozenset()
+    """Content terms of the clause stating the value (``terms`` less the fact id's words)."""
+    weights: dict[str, float] = field(default_factory=dict)
+    """What the value measures: key terms with their weights (:mod:`rag.consistency.align`),
+    the names in :attr:`entities` left out."""
+    entities: frozenset[str] = frozenset()
+    """Terms of the things the fact names ("the Hobby plan", "Trial accounts")."""
+    anchors: frozenset[str] = frozenset()
+    """Key terms of the clause stating the value (:func:`~rag.consistency.align.anchors`)."""
+    siblings: bool = False
+    """Whether another slot states the same measure of another thing (the Hobby plan's price
+    beside the Pro plan's): then a claim must name which thing it is about."""
+
+
+def _siblings(a: FactSlot, b: FactSlot) -> bool:
+    """Two slots stating the same measure (kind and unit, shared anchors) of different things."""
+    if a is b or a.quantity is None or b.quantity is None or a.fact_id == b.fact_id:
+        return False
+    if (a.quantity.kind, a.quantity.unit) != (b.quantity.kind, b.quantity.unit):
+        return False
+    union = a.anchors | b.anchors
+    same_measure = not union or len(a.anchors & b.anchors) >= len(union) / 2
+    return same_measure and a.entities != b.entities
 
 
 class FactBook:
@@ -78,11 +112,38 @@ class FactBook:
         if talk_tracks:
             for track in messaging.talk_tracks:
                 self._add(track.id, track.statement, "talk_track", None)
+        self.index = TermIndex(self._text_terms().values())
+        for slot in self.slots:
+            slot.entities = entity_terms(slot.text, self.names)
+            slot.weights = self.index.weights(slot.terms - slot.entities,
+                                              slot.context - slot.entities)
+            # the fact id's words count too, unless they belong to another clause of the fact
+            # ("egress_storage_price": "storage" is not what "$0.05 per GB" measures)
+            hint = slot.terms - slot.clause - slot.context
+            slot.anchors = anchors(slot.weights, (slot.clause | hint) - slot.entities)
+        for slot in self.slots:
+            slot.siblings = any(_siblings(slot, other) for other in self.slots)
+
+    def _text_terms(self) -> dict[str, frozenset[str]]:
+        """Key terms of each distinct fact-book text."""
+        out: dict[str, frozenset[str]] = {}
+        for fact in self.messaging.facts:
+            out[fact.claim] = content_terms(fact.claim, self.names)
+        for track in self.messaging.talk_tracks:
+            out[track.statement] = content_terms(track.statement, self.names)
+        return out
 
     def _add(self, fact_id: str, text: str, origin: str, subject: str | None) -> None:
         hint = " ".join(re.split(r"[_\-.]+", fact_id)) + (f" {subject}" if subject else "")
         hinted = frozenset(k for k in SUBJECTS if k in re.split(r"[_\-.\s]+", hint.lower()))
-        for claim in self.extractor.extract(TextUnit(text)):
+        claims = self.extractor.extract(TextUnit(text))
+        named = {c.certification.family for c in claims if c.certification is not None}
+        if origin == "fact" and not _NEGATED.search(text):
+            # a fact book lists what it names, asserted or not ("a DPA to comply with GDPR")
+            claims += [Claim(sentence=text, clause=text, certification=cert,
+                             subjects=frozenset({"certification"}))
+                       for cert in certifications(text) if cert.family not in named]
+        for claim in claims:
             self.slots.append(self._slot(fact_id, text, origin, claim, hinted,
                                          content_terms(hint, self.names)))
 
@@ -92,7 +153,7 @@ class FactBook:
         return FactSlot(fact_id=fact_id, text=text, origin=origin, quantity=claim.quantity,
                         certification=claim.certification, place=claim.place,
                         subjects=claim.subjects | hinted, terms=claim.terms | hint_terms,
-                        products=claim.products)
+                        products=claim.products, context=claim.context, clause=claim.terms)
 
     @property
     def certifications(self) -> list[FactSlot]:

@@ -43,6 +43,10 @@ three four five six seven eight nine ten new next last first second third rep bu
 """.split())
 
 
+_MODIFIER = re.compile(r"(?<=[\w,] )([A-Z][a-z]+)\s+([a-z][a-z]+)\b")
+"""A capitalised word inside a sentence followed by a lower-case one: "the Hobby plan", "New
+Trial accounts" (not "Customers cut", which only starts a sentence)."""
+_THE_NAME = re.compile(r"\b[Tt]he\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)")
 _PLACE_BEFORE = re.compile(r"\b(?:in|near|across|throughout|around|based in)\s+(?:the\s+)?$|"
                            r"\b(?:in|near)\s+[A-Z][a-z]+,\s+$")
 
@@ -83,7 +87,20 @@ class Names:
         self.company = messaging.company.name
         self.products = [p.name for p in messaging.products]
         self._pattern = _name_pattern(self.declared)
+        self._loose = [(p.name, re.compile(r"\b" + r"\s+".join(
+            re.escape(w.rstrip("s")) + "s?" for w in name.lower().split()) + r"\b", re.IGNORECASE))
+            for p in messaging.products for name in [p.name, *p.aliases]
+            if len(name.split()) >= 2]
         self._our_words = {w.lower() for n in self.declared for w in re.findall(r"\w+", n)}
+        book = " ".join([*(f.claim for f in messaging.facts),
+                         *(t.statement for t in messaging.talk_tracks), messaging.category or ""])
+        self.vocabulary = frozenset(
+            [m.group(1).lower() for m in _MODIFIER.finditer(book)
+             if m.group(2).lower() not in _GENERIC]
+            + [w.lower() for m in _THE_NAME.finditer(book) for w in m.group(1).split()])
+        """Capitalised words the fact book uses as names of our plans and features: modifiers
+        of common nouns ("the Hobby plan", "Trial accounts") and names after "the" ("help
+        from the Help Desk"); never other organisations."""
 
     def is_ours(self, text: str) -> bool:
         """Whether ``text`` is one of our names (possessive allowed), exactly as declared."""
@@ -112,13 +129,28 @@ class Names:
                     out.add(product.name)
         return frozenset(out)
 
-    def mentions(self, sentence: str, proper: set[str] | None = None) -> list[Mention]:
+    def products_loosely(self, text: str) -> frozenset[str]:
+        """:meth:`products_in`, also counting a product's name of two or more words written
+        in lower case or singular ("a storage bucket" for "Storage Buckets")."""
+        out = set(self.products_in(text))
+        for product, pattern in self._loose:
+            if pattern.search(text):
+                out.add(product)
+        return frozenset(out)
+
+    def mentions(self, sentence: str, proper: set[str] | frozenset[str] | None = None, *,
+                 lower: frozenset[str] = frozenset(),
+                 others: frozenset[str] = frozenset()) -> list[Mention]:
         """Every entity mentioned in a sentence, in order.
 
         Args:
             sentence: The sentence.
             proper: Words known (from the rest of the document) to be names, so that a name
                 at the start of a sentence counts too.
+            lower: Words the document also writes in lower case (common words there: a
+                capitalised "Network Egress" is a label, not a company).
+            others: Words of names the document shows to be other organisations
+                (:func:`organisations`).
         """
         found: list[Mention] = []
         taken: list[tuple[int, int]] = []
@@ -133,31 +165,95 @@ class Names:
             found.append(Mention(m.start(), m.end(), "other", m.group()))
         for m in _CAPITALISED.finditer(sentence):
             a, b = m.start(), m.end()
+            text = m.group()
+            lead = re.match(r"(?:(?:Our|The|This|These|That|Those|Its|Their|Your|A|An)\s+)+", text)
+            if lead and lead.end() < len(text):  # "Our EU Central region": the name is after
+                a, text = a + lead.end(), text[lead.end():]
             if any(a < y and x < b for x, y in taken):
                 continue
-            if self._is_org(sentence, m.group(), a, proper or set()):
-                found.append(Mention(a, b, "other", m.group()))
+            if self._is_org(sentence, text, a, proper or set(), lower, others):
+                found.append(Mention(a, b, "other", text))
         found.sort(key=lambda x: x.start)
         return found
 
-    def _is_org(self, sentence: str, text: str, start: int, proper: set[str]) -> bool:
+    def _is_org(self, sentence: str, text: str, start: int, proper: set[str] | frozenset[str],
+                lower: frozenset[str] = frozenset(),
+                others: frozenset[str] = frozenset()) -> bool:
         words = text.split()
         head = re.split(r"['’]", words[0])[0]
+        bare = [re.split(r"['’]", w)[0] for w in words]
         if all(w.lower().strip("'s") in _GENERIC for w in words):
             return False
+        if any(w.lower() in others for w in bare):
+            return True  # shown elsewhere in the document to be another company
         if head.lower() in self._our_words and len(words) == 1:
             return False
         if _PLACE_BEFORE.search(sentence[:start]):
             return False  # "in Denver", "headquartered in Boulder": a place
-        if len(head) <= 4 and head.isupper() and not sentence[start + len(text):].startswith("'"):
-            return False  # an acronym: AP, ERP, SLA...
+        if re.match(r"[A-Z]{2,5}s?(?:-|$)", head) and \
+                not sentence[start + len(text):].startswith("'"):
+            return False  # an acronym: AP, ERP, SLAs, GB-month...
+        if sentence[start + len(text):].lstrip().startswith(":"):
+            return False  # a label ("Price:", a table's column header)
         camel = re.search(r"[a-z][A-Z]", head) is not None
         possessive = text.endswith(("'s", "’s")) or \
             sentence[start + len(text):start + len(text) + 2] in ("'s", "’s")
-        at_start = not sentence[:start].strip() or sentence[:start].rstrip()[-1:] in ".!?:\"“-•*"
-        if at_start and len(words) == 1:
-            return camel or possessive or head in proper
+        if camel or possessive:
+            return True
+        common = lower | self.vocabulary
+        if all(w.lower() in common or w.lower() in _GENERIC for w in bare):
+            return False  # "Network Egress", "the Hobby plan": labels made of common words
+        at_start = not sentence[:start].strip() or \
+            sentence[:start].rstrip()[-1:] in ".!?:;\"“-•*"
+        if at_start and len(words) == 1:  # a sentence, list item or table cell starts with it
+            return head in proper  # a name if the document uses it as one elsewhere
         return True
+
+
+def lower_words(texts: Iterable[str]) -> frozenset[str]:
+    """Words the texts write in lower case somewhere (so, common words in them)."""
+    return frozenset(w for text in texts for w in re.findall(r"\b[a-z][a-z]+\b", text))
+
+
+_VS = re.compile(r"(?:\b(?:unlike|compared\s+(?:to|with)|versus|vs\.?|than|switch(?:ing|ed)?\s+"
+                 r"from|migrat(?:e|es|ed|ing)\s+from|moving\s+from|alternatives?\s+to)\s+"
+                 r"(?P<after>[A-Z][\w&-]*)|"
+                 r"\b(?P<before>[A-Z][\w&-]*)(?:\.\w+)?\s+(?:vs\.?|versus)\s)")
+_POSSESSIVE = re.compile(r"\b(?P<name>[A-Z][\w&-]*)(?:\.\w+)?['’]s\b")
+
+
+def organisations(texts: Iterable[str], names: Names) -> frozenset[str]:
+    """Lower-cased words of the other organisations a document names unmistakably.
+
+    A name is another organisation when the document uses it possessively ("Paystream's"), in a
+    comparison ("unlike X", "compared to X", "X vs"), or as the column header of a table
+    beside one of our names ("Feature | Paystream | Acme").
+
+    Example:
+        >>> sorted(organisations(["Unlike Paystream, we ship weekly.", "InvoiceHub's plans"],
+        ...                      Names(Messaging(company={"name": "Vantora"}))))
+        ['invoicehub', 'paystream']
+    """
+    from rag.consistency.tables import tables
+
+    found: set[str] = set()
+    for text in texts:
+        for m in _VS.finditer(text):
+            found.add(m.group("after") or m.group("before"))
+        for m in _POSSESSIVE.finditer(text):
+            found.add(m.group("name"))
+        for table in tables(text):
+            header = table.header
+            if any(names.is_ours(h) for h in header):
+                found.update(h for h in header[1:] if h and not names.is_ours(h)
+                             and h[:1].isupper() and len(h.split()) <= 3)
+    out = set()
+    for name in found:
+        for word in re.findall(r"[A-Za-z][\w&]*", name):
+            low = word.lower()
+            if low not in _GENERIC and low not in names._our_words and len(low) > 1:
+                out.add(low)
+    return frozenset(out)
 
 
 def proper_nouns(texts: Iterable[str], names: Names) -> set[str]:
@@ -175,4 +271,4 @@ def proper_nouns(texts: Iterable[str], names: Names) -> set[str]:
             and not names.is_ours(w)}
 
 
-__all__ = ["Mention", "Names", "proper_nouns"]
+__all__ = ["Mention", "Names", "lower_words", "organisations", "proper_nouns"]

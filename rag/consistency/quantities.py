@@ -73,7 +73,8 @@ _PERCENT = re.compile(r"^\s*(?:%|percent\b|per\s?cent\b|pct\b)", re.IGNORECASE)
 _MULTIPLE = re.compile(r"^\s*(?:x\b|×|times\b)", re.IGNORECASE)
 _CURRENCY_SUFFIX = re.compile(r"^\s*(?P<cur>USD|EUR|GBP|dollars|euros|pounds)\b", re.IGNORECASE)
 _PER = re.compile(
-    r"^\s*(?:per|/|a|an|each|every)\s*(?P<what>[a-z]+)|^[\s,-]*(?P<adv>monthly|annually|yearly"
+    r"^\s*(?:per\b|/|an?\b|each\b|every\b|-(?=(?:month|mo|year|yr|week|day|hour)\b))\s*"
+    r"(?P<what>[a-z]+)|^[\s,-]*(?P<adv>monthly|annually|yearly"
     r"|weekly|quarterly)\b", re.IGNORECASE)
 _PERIOD_MONTHS = {
     "month": 1.0, "mo": 1.0, "monthly": 1.0, "year": 12.0, "yr": 12.0, "annum": 12.0,

@@ -3,8 +3,9 @@
 Severities: a JSON-LD name that is not declared, or a JSON-LD fact that contradicts the fact
 book, is high (it is what generative engines read first); a block that does not parse, a
 public web page or FAQ without JSON-LD, or a site without an ``Organization`` is medium; other
-pages without JSON-LD, a missing expected type (``FAQPage`` on an FAQ, ``Product`` on the site)
-and a page missing some GEO methods are low; a page with none of them is medium. A missing
+pages without JSON-LD and a missing expected type (``FAQPage`` on an FAQ, ``Product`` on the
+site) are low; a page with none of the GEO methods (quotations, statistics, cited sources) is
+medium, and one with some of them is no finding (the counts stand in its source score). A missing
 answer is medium when the theme came up in a lost deal or three or more times, else low.
 """
 
@@ -35,6 +36,8 @@ from rag.consistency.sources import SourceText
 
 log = logging.getLogger(__name__)
 
+GEO_METHODS = ("quotations", "statistics", "citations")
+"""The GEO methods counted per public page (:func:`~rag.consistency.geo.geo_methods`)."""
 MISSING_ANSWER_THRESHOLD = 0.35
 """Mean cosine (bundled MiniLM) between a theme's examples and the best public passage below
 which no public page answers the theme. Calibrated on the demo workspace: themes its public
@@ -74,12 +77,13 @@ class GeoChecker:
                                   "statistics": methods.statistics,
                                   "citations": methods.citations}
             missing = methods.missing
-            if missing:
-                none = len(missing) == 3
+            if len(missing) == len(GEO_METHODS):
+                # a page with some of them is not a finding (its counts are in its source
+                # score): a docs page without a quotation should not drown in advice
                 findings.append(self._finding(
-                    src, "medium" if none else "low", "geo methods",
+                    src, "medium", "geo methods",
                     "quotations, statistics and cited sources (GEO, Aggarwal et al. 2024)",
-                    "none" if none else "no " + ", no ".join(missing), src.name,
+                    "none", src.name,
                     "add " + ", ".join(missing) + " so generative engines can cite the page"))
             if html is not None:
                 ld_findings, types = self._json_ld(src, html)

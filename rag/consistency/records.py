@@ -70,6 +70,15 @@ class Claim:
     hedged: bool = False
     products: frozenset[str] = frozenset()
     """Our products the claim's clause (else its sentence) names."""
+    context: frozenset[str] = frozenset()
+    """Content terms of the whole sentence (a table row: the row with its headers)."""
+    heading: frozenset[str] = frozenset()
+    """Content terms of the heading the sentence stands under (its last part)."""
+    entities: frozenset[str] = frozenset()
+    """Terms of the things the claim's value belongs to
+    (:func:`~rag.consistency.align.claim_entities`)."""
+    heading_acronyms: frozenset[str] = frozenset()
+    """Acronyms in the heading above the sentence ("VM pricing" -> ``vm``), lower-cased."""
 
     @property
     def probe(self) -> str:

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag.consistency.claims import TextUnit
-from rag.consistency.names import Names, proper_nouns
+from rag.consistency.names import Names, lower_words, organisations, proper_nouns
 from rag.consistency.records import Site
+from rag.consistency.tables import cells, tables
 
 if TYPE_CHECKING:
     from ingest.store import Workspace
@@ -63,6 +64,22 @@ def _clock(seconds: float | None) -> str:
         f"{s // 60:02d}:{s % 60:02d}"
 
 
+def _continued_table(text: str, header: str) -> tuple[str, str]:
+    """A passage that goes on with the rows of a table the passage before it began gets that
+    table's header row back; returns the text and the header of its own last table."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    if header and " | " in first and len(cells(first)) == len(cells(header)) and \
+            first.strip() != header.strip():
+        text = f"{header}\n{text}"
+    found = tables(text)
+    last = found[-1] if found else None
+    if last is not None and last.header:
+        header = " | ".join(last.header)
+    elif found:
+        header = ""
+    return text, header
+
+
 def asset_sources(ws: Workspace, names: Names, public_only: bool = False) -> list[SourceText]:
     """Every completely stored asset (public ones only if asked) with its passages."""
     rows = ws.db.execute(
@@ -77,12 +94,17 @@ def asset_sources(ws: Workspace, names: Names, public_only: bool = False) -> lis
         src = SourceText(source=row["asset_id"], title=row["title"] or row["asset_id"],
                          kind="asset", public=bool(row["public"]), type=row["type"] or "other",
                          url=row["url"], file=ws.file_path(row["file"]), name=name)
-        proper = frozenset(proper_nouns([c.text for c in chunks], names))
+        texts = [c.text for c in chunks]
+        proper = frozenset(proper_nouns(texts, names))
+        lower, others = lower_words(texts), organisations([src.title, *texts], names)
+        header = ""
         for chunk in chunks:
             location = ", ".join(p for p in (name, chunk.location) if p)
             site = Site(src.source, location, public=src.public, title=src.title)
-            src.units.append((site, TextUnit(chunk.text, " > ".join(chunk.heading_path),
-                                             proper)))
+            text, header = _continued_table(chunk.text, header)
+            src.units.append((site, TextUnit(text, " > ".join(chunk.heading_path),
+                                             proper, lower=lower, others=others,
+                                             title=src.title)))
         out.append(src)
     return out
 
@@ -95,13 +117,16 @@ def call_sources(ws: Workspace, names: Names) -> list[SourceText]:
         source = f"call:{call.call_id}"
         src = SourceText(source=source, title=call.meta.account or call.call_id, kind="call",
                          type="call", name=call.call_id)
-        proper = frozenset(proper_nouns([t.text for t in call.turns], names))
+        texts = [t.text for t in call.turns]
+        proper = frozenset(proper_nouns(texts, names))
+        lower, others = lower_words(texts), organisations(texts, names)
         previous = ""
         for turn in call.turns:
             if turn.side == "rep":
                 site = Site(source, f"turn {turn.index} at {_clock(turn.start)}", call=True,
                             title=src.title)
-                src.units.append((site, TextUnit(turn.text, "", proper, context=previous)))
+                src.units.append((site, TextUnit(turn.text, "", proper, context=previous,
+                                                 lower=lower, others=others)))
                 previous = ""
             else:
                 previous = turn.text
