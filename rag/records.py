@@ -182,11 +182,29 @@ class Citation:
     marker: int = 0
     chunk_id: str = ""
     location: str = ""
+    public: bool = True
+    """Whether the asset may be sent to a buyer; an internal one is shown as "internal, do not
+    send" and never quoted in a draft."""
+    url: str | None = None
+    score: float = 0.0
+    """The recommender's probability that the passage answers the question."""
+
+
+@dataclass(slots=True)
+class Omission:
+    """A sentence a draft left out because it contradicts the fact book or another sentence."""
+
+    asset_id: str
+    sentence: str
+    reason: str
+    """What it contradicts, for people: "the fact book says 'Implementation takes 30 days on
+    average.'"."""
 
 
 @dataclass(slots=True)
 class Answer:
-    """A cited answer to a question, from the content library."""
+    """A cited answer to a question, from the content library: the follow-up draft a rep can
+    send (``answer``), what it cites, and what the rep should know before sending it."""
 
     question: str
     answer: str
@@ -195,3 +213,11 @@ class Answer:
     mode: str = "extractive"
     """``"extractive"`` or ``"llm"``."""
     llm_error: str | None = None
+    internal: list[Citation] = field(default_factory=list)
+    """Internal assets that may also answer: for the rep's eyes only ("internal, do not
+    send"); empty with ``public_only``."""
+    omitted: list[Omission] = field(default_factory=list)
+    """Sentences left out of the draft because they contradict the fact book or each other."""
+    nearest: Citation | None = None
+    """When nothing covers the question: the nearest public asset the draft offers instead."""
+    public_only: bool = False
