@@ -337,5 +337,4 @@ def _shapes(shapes: Any) -> list[Any]:
     return sorted(out, key=lambda s: (s.top or 0, s.left or 0))
 
 
-__all__ = ["read_docx", "read_html", "read_markdown", "read_pdf", "read_pptx", "read_txt",
-           "md_inline"]
+__all__ = ["read_docx", "read_pdf", "read_pptx"]

@@ -37,7 +37,10 @@ from insights.heads import (
     load_head,
 )
 from insights.records import Objection
-from insights.talk_tracks import ReactionClassifier, TrackMatcher, TrackUse, find_uses
+from insights.talk_tracks import ReactionClassifier, TrackDetector, TrackUse, find_uses
+from insights.track_model import TRACK_MODEL
+from insights.turn_head import TURN_HEAD
+from insights.theme_vectors import theme_centroids, write_theme_vectors
 from insights.themes import DISTANCE_THRESHOLD, build_themes
 
 if TYPE_CHECKING:
@@ -113,7 +116,7 @@ class Analyzer:
 
     def version(self) -> str:
         """Identifies what a call's analysis depends on besides the call itself."""
-        parts = [_file_digest(OBJECTION_HEAD, REACTION_HEAD, CALIBRATION),
+        parts = [_file_digest(OBJECTION_HEAD, TURN_HEAD, REACTION_HEAD, CALIBRATION, TRACK_MODEL),
                  self.ws.messaging_hash() or "-", self.llm_spec or "-"]
         return "|".join(parts)
 
@@ -182,9 +185,7 @@ class Analyzer:
         messaging = self.ws.messaging()
         matcher = None
         if messaging is not None and messaging.talk_tracks:
-            tracks = calibration["talk_tracks"]
-            matcher = TrackMatcher(self.encoder, messaging.talk_tracks, tracks["threshold"],
-                                   tracks["mode"])
+            matcher = TrackDetector(self.encoder, messaging.talk_tracks)
         reactions = ReactionClassifier(load_head(REACTION_HEAD),
                                        calibration["reactions"]["use_detector_vote"])
         bar = None
@@ -202,7 +203,7 @@ class Analyzer:
             bar.close()
 
     def _analyse_batch(self, calls: Sequence[Call], version: str, detector: ObjectionDetector,
-                       matcher: TrackMatcher | None, reactions: ReactionClassifier,
+                       matcher: TrackDetector | None, reactions: ReactionClassifier,
                        result: AnalysisResult) -> None:
         analyses = detector.analyse_turns(calls)
         by_turn: dict[tuple[str, int], TurnAnalysis] = {(a.call_id, a.turn.index): a
@@ -236,7 +237,7 @@ class Analyzer:
                 db.executemany(
                     "INSERT OR REPLACE INTO track_uses (call_id, turn, track_id, similarity, text,"
                     " start, reaction, reaction_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(u.call_id, u.turn, u.track_id, u.similarity, u.text, u.start, u.reaction,
+                    [(u.call_id, u.turn, u.track_id, u.confidence, u.text, u.start, u.reaction,
                       u.reaction_text) for u in uses_by_call.get(call.call_id, [])])
                 # a call the LLM failed on is tried again by the next run
                 mark = f"{version}|fallback" if call.call_id in fallback else version
@@ -253,7 +254,10 @@ class Analyzer:
         if not force and store.get_state(self.ws, "themes_digest") == digest:
             return
         drafts = build_themes(objections, vectors) if objections else []
+        centroids = theme_centroids([d for d in drafts if d.is_theme], objections, vectors,
+                                    self.encoder.encode)
         with self.ws.transaction() as db:
+            write_theme_vectors(db, centroids)
             db.execute("DELETE FROM themes")
             db.execute("UPDATE objections SET theme_id=NULL")
             db.executemany(

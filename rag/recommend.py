@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from insights.theme_vectors import ThemeVectors, load_theme_vectors
 from rag.covered import Candidate, CoveredModel, FeatureBuilder
 from rag.records import Filters, Recommendation, RecommendedAsset
 from rag.retriever import Retriever, location, passage_text
@@ -56,7 +57,7 @@ class Recommender:
         self.features = FeatureBuilder(self.retriever.lexical, SentenceVectors(ws),
                                        self.retriever.rrf_k)
         self.rerank = bool(self.model.info.get("rerank", True)) if rerank is None else rerank
-        self._themes: tuple[tuple[str, ...], list[str], np.ndarray] | None = None
+        self._themes: ThemeVectors | None = None
         self._themes_version: tuple[int, int, int] | None = None
 
     def warm_up(self) -> int:
@@ -140,41 +141,25 @@ class Recommender:
     def topic(self, text: str, vector: np.ndarray | None = None) -> str:
         """What the text is about, for ``why``: the label of the nearest objection theme when
         one is close, else the text itself (shortened)."""
-        labels, vectors = self._theme_vectors()
-        if labels:
+        themes = self._theme_vectors(None if vector is None else len(vector))
+        if themes.ids:
             if vector is None:
                 vector = self.retriever.embed([text])[0]
-            sims = vectors @ vector
-            i = int(np.argmax(sims))
-            if sims[i] >= TOPIC_SIMILARITY:
-                return _short(labels[i])
+            if themes.vectors.shape[1] == len(vector):
+                sims = themes.vectors @ vector
+                i = int(np.argmax(sims))
+                if sims[i] >= TOPIC_SIMILARITY:
+                    return _short(themes.labels[i])
         return _short(text)
 
-    def _theme_vectors(self) -> tuple[list[str], np.ndarray]:
-        """Theme labels and centroids (label + examples), reloaded when the database changed."""
-        from insights import load_themes
-
+    def _theme_vectors(self, dim: int | None = None) -> ThemeVectors:
+        """The objection themes' centroids, stored by the analysis (:mod:`insights.theme_vectors`);
+        read again only when the database changed."""
         version = self.retriever.lexical.db_version()
-        if self._themes is not None and self._themes_version == version:
-            return self._themes[1], self._themes[2]
-        themes = load_themes(self.ws)
-        key = tuple(f"{t.id}:{t.label}" for t in themes)
-        if self._themes is None or self._themes[0] != key:
-            labels = [t.label for t in themes]
-            if themes:
-                texts = [[t.label] + [e.text for e in t.examples[:5]] for t in themes]
-                flat = self.retriever.embed([s for group in texts for s in group])
-                cents, at = [], 0
-                for group in texts:
-                    c = flat[at:at + len(group)].mean(axis=0)
-                    cents.append(c / (np.linalg.norm(c) or 1.0))
-                    at += len(group)
-                vectors = np.stack(cents)
-            else:
-                vectors = np.zeros((0, 0), dtype=np.float32)
-            self._themes = (key, labels, vectors)
-        self._themes_version = self.retriever.lexical.db_version()
-        return self._themes[1], self._themes[2]
+        if self._themes is None or self._themes_version != version:
+            self._themes = load_theme_vectors(self.ws, self.retriever.embed, dim)
+            self._themes_version = self.retriever.lexical.db_version()
+        return self._themes
 
 
 def _short(text: str, limit: int = 60) -> str:

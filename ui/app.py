@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import threading
 
 from ingest.errors import InputError
 from ingest.settings import Settings
@@ -44,6 +45,27 @@ def check_binding(host: str, auth: tuple[str, str] | None) -> None:
         )
 
 
+def warm_up(workspace: Workspace) -> threading.Thread:
+    """Start loading, in a background thread, what the first question needs and what every
+    view shares: the query embedding model and the vector store and retrieval code (the Ask
+    view then warms its own recommender: lexical index, covered model, one question). The
+    app is built and served meanwhile; a question asked before this ends waits only for
+    what is left. Returns the thread."""
+
+    def run() -> None:
+        try:
+            workspace.embedder.warm_up()
+            import chromadb  # noqa: F401 - the import is most of the vector store's start
+
+            import rag  # noqa: F401
+        except Exception:  # the first question reports what is wrong
+            log.warning("could not warm up the models", exc_info=True)
+
+    thread = threading.Thread(target=run, name="callmine-warm-up-models", daemon=True)
+    thread.start()
+    return thread
+
+
 def build_app(workspace: Workspace, settings: Settings):
     """The callmine Gradio app (a ``gr.Blocks``) on one workspace."""
     from ui.views import build_blocks
@@ -64,6 +86,7 @@ def serve(workspace: Workspace, settings: Settings, host: str = "127.0.0.1", por
 
     credentials = parse_auth(auth or settings.auth)
     check_binding(host, credentials)
+    warm_up(workspace)
     app = build_app(workspace, settings)
     app.queue(default_concurrency_limit=4)
     _, url, _ = app.launch(

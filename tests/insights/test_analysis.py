@@ -113,7 +113,10 @@ def test_message_stats(workspace, settings, build_call, messaging_file):
     assert m.win_rate_with == pytest.approx(4 / 6, abs=1e-4)
     assert m.win_rate_without == pytest.approx(1 / 5)
     assert m.lift == pytest.approx(4 / 6 - 1 / 5, abs=1e-4)
-    assert m.lift_ci[0] < m.lift < m.lift_ci[1]
+    assert m.lift_ci[0] < 0 < m.lift < m.lift_ci[1]
+    assert m.verdict == "not enough calls to tell"  # +47 points, but only 11 closed calls
+    assert [(o.call_id, o.turn) for o in m.occurrences] == \
+        [("o1", 0)] + [(f"w{i}", 0) for i in range(6)]
     assert m.warning is None
     assert m.objection_rate == pytest.approx(3 / 7, abs=1e-4)
     assert m.positive_reaction_rate == pytest.approx(4 / 7, abs=1e-4)

@@ -82,11 +82,15 @@ def test_themes_and_messages_json(ws_dir, capsys):
     assert code == 0 and [m["id"] for m in messages] == ["payback", "erp_native"]
     m = messages[0]
     assert {"id", "name", "uses", "calls", "positive_reaction_rate", "objection_rate",
-            "win_rate_with", "win_rate_without", "lift", "lift_ci", "examples"} <= set(m)
+            "win_rate_with", "win_rate_without", "lift", "lift_ci", "examples",
+            "occurrences", "verdict"} <= set(m)
     assert (m["uses"], m["calls"], m["win_rate_with"]) == (2, 2, 0.5)
+    assert m["occurrences"] == [{"call_id": "call-a", "turn": 0}, {"call_id": "call-b", "turn": 0}]
     assert m["win_rate_without"] is None and m["lift"] is None and m["lift_ci"] is None
+    assert m["verdict"] == "not enough calls to tell"
     assert "Too few closed deals" in m["warning"]
     assert {"call_id", "turn", "start", "text", "reaction"} <= set(m["examples"][0])
+    assert messages[1]["occurrences"] == [] and messages[1]["uses"] == 0
 
 
 @pytest.mark.slow
@@ -99,6 +103,9 @@ def test_text_output(ws_dir, capsys):
     assert code == 0 and "#" * 20 in out and "keywords:" in out
     code, out, _ = run(capsys, "--workspace", ws_dir, "messages")
     assert code == 0 and "Payback in six months" in out and "! Too few closed deals" in out
+    payback = next(line for line in out.splitlines() if line.startswith("Payback in six months"))
+    assert payback.rstrip().endswith("not enough calls to tell")
+    assert out.splitlines()[0].rstrip().endswith("95% CI         verdict")
 
 
 def test_bad_category_exits_2_with_the_valid_ones(tmp_path, capsys):

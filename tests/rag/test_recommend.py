@@ -49,3 +49,29 @@ def test_filters_and_keyword_filters(lumio_ws):
 def test_top_must_be_positive(lumio_ws):
     with pytest.raises(InputError, match="--top must be at least 1, got 0"):
         Recommender(lumio_ws).run("encryption", top=0)
+
+
+def test_why_names_the_theme_from_stored_vectors_without_embedding_themes(workspace, ingest):
+    """Theme vectors are computed by the analysis; a question embeds only itself."""
+    from ingest.records import Call, CallMeta, Turn
+    from insights.analysis import Analyzer
+
+    ingest(workspace)
+    for i, text in enumerate(["Honestly, the price is way too high for a team our size.",
+                              "The price is too high for us, it's way over budget.",
+                              "That price is way too high, we can't afford it."]):
+        turns = [Turn(0, "Rep", "rep", "Pricing starts at fifteen hundred a month.", 0.0, 5.0),
+                 Turn(1, "Buyer", "buyer", text, 6.0, 12.0)]
+        workspace.save_call(Call(CallMeta(f"p{i}", outcome="lost"), f"p{i}.txt", f"h{i}",
+                                 "transcript", turns))
+    Analyzer(workspace).run()
+    labels = {r[0] for r in workspace.db.execute("SELECT label FROM themes")}
+    recommender = Recommender(workspace)
+    embedded: list[list[str]] = []
+    embed = recommender.retriever.embed
+    recommender.retriever.embed = lambda texts: embedded.append(list(texts)) or embed(texts)
+    question = "Your price is way too high for our budget."
+    rec = recommender.run(question, top=1)
+    assert not any(label in texts for texts in embedded for label in labels)
+    assert [question] in embedded
+    assert rec.recommendations[0].why.split("'")[1] in labels

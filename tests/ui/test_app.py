@@ -52,6 +52,23 @@ def test_auth_must_have_user_and_password():
         parse_auth("ann")
 
 
+def test_warm_up_loads_the_query_encoder_in_the_background_without_torch(tmp_path):
+    """The app's start warms what the first question needs, and not sentence-transformers
+    (importing torch would hold the first answer back by seconds)."""
+    from ingest.embed import Embedder
+    from ingest.store import Workspace
+    from ui.app import warm_up
+
+    ws = Workspace(tmp_path / "ws", Embedder())
+    thread = warm_up(ws)
+    assert thread.daemon and thread.name == "callmine-warm-up-models"
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    assert ws.embedder.encoder == "numpy" and ws.embedder._bert is not None
+    assert ws.embedder._model is None
+    ws.close()
+
+
 def test_serve_refuses_a_network_address_without_auth(workspace, settings, free_port):
     from ui.app import serve
 
@@ -84,7 +101,7 @@ def test_auth_refuses_a_client_without_the_password(workspace, settings, free_po
 
 EXPECTED_ENDPOINTS = {
     "/objections", "/quotes", "/objection_context",
-    "/recommend", "/draft",
+    "/recommend", "/draft", "/questionnaire",
     "/gaps", "/gap_brief", "/export_gaps",
     "/messages", "/moments",
     "/consistency", "/findings", "/export_consistency",
@@ -262,8 +279,9 @@ def test_ingest_content_and_messaging(client, served, tmp_path):
 def test_objection_themes_with_counts_by_outcome_and_trend(client):
     summary, themes, trend, picker = client.predict(*NO_FILTER, api_name="/objections")
     rows = data(themes)
-    price = next(r for r in rows if r[0].startswith("The price is too high"))
-    assert price[1] == "price" and price[2] >= 2 and price[4] >= 1  # won
+    price = next(r for r in rows if r[1] == "price")  # labels are keyphrases: "Price · high"
+    assert "price" in price[0].lower(), rows
+    assert price[2] >= 2 and price[4] >= 1  # won
     assert "objections in" in summary
     assert trend["columns"] == ["month", "theme", "objections"] and trend["data"]
     assert len(choices(picker)) == len(rows)
@@ -294,7 +312,7 @@ def test_bad_filter_values_are_clear_errors(client):
 @pytest.mark.slow
 def test_drill_down_to_quotes_and_context(client):
     _, themes, _, picker = client.predict(*NO_FILTER, api_name="/objections")
-    price = next(v for label, v in choices(picker) if label.startswith("The price is too high"))
+    price = next(v for label, v in choices(picker) if "price" in label.lower())
     quotes, quote_picker = client.predict(price, *NO_FILTER, api_name="/quotes")
     rows = data(quotes)
     acme = next(r for r in rows if r[0] == "acme-1")
@@ -365,10 +383,16 @@ def test_ask_recommends_the_asset_that_answers(client):
     assert rows[0][:3] == ["security", "Security at Vantora", "whitepaper"]
     assert "SOC 2 Type II" in rows[0][3] and 0.5 <= rows[0][4] <= 1
     assert len(rows) == 3
-    draft, citations = client.predict("Do you have SOC 2? Our security team will ask.", False,
-                                      api_name="/draft")
-    assert "SOC 2 Type II" in draft and "[1]" in draft
-    assert data(citations)[0][0] == "security"
+    send = {r[0]: r[6] for r in rows}  # the security whitepaper is not public
+    assert send["security"] == "internal, do not send" and send["implementation"] == "public"
+    draft, citations, notes = client.predict("Do you have SOC 2? Our security team will ask.",
+                                             False, api_name="/draft")
+    send = {r[0]: r[2] for r in data(citations)}  # the internal whitepaper is listed, marked
+    assert send["security"] == "internal, do not send"
+    # the draft is built from public assets only: none answers, so it says so and does not
+    # quote the internal whitepaper
+    assert draft.startswith("No document in our library answers this directly yet")
+    assert "SOC 2 Type II" not in draft and "Security at Vantora" in notes
 
 
 @pytest.mark.slow
@@ -376,14 +400,95 @@ def test_ask_says_when_nothing_answers(client):
     badge, recs = client.predict("Can we pay in Bitcoin?", 2, False, api_name="/recommend")
     assert 'data-covered="false"' in badge and "Not covered" in badge
     assert len(data(recs)) == 2
+    _, _, notes = client.predict("Can we pay in Bitcoin?", False, api_name="/draft")
+    assert notes.startswith("**Not covered:** no asset clearly answers this")
 
 
 @pytest.mark.slow
 def test_ask_public_only_leaves_internal_content_out(client):
     _, recs = client.predict("Do you have SOC 2?", 3, True, api_name="/recommend")
     assert "security" not in {r[0] for r in data(recs)}
-    draft, citations = client.predict("Do you have SOC 2?", True, api_name="/draft")
+    draft, citations, _ = client.predict("Do you have SOC 2?", True, api_name="/draft")
     assert "security" not in {r[0] for r in data(citations)} and "(security" not in draft
+
+
+@pytest.mark.slow
+def test_ask_answers_an_uploaded_questionnaire_and_offers_the_file(client, tmp_path):
+    from gradio_client import handle_file
+    from openpyxl import load_workbook
+
+    from rag.questionnaire import ANSWER_COLUMNS
+
+    rfp = tmp_path / "rfp.csv"
+    rfp.write_text("Question ID,Question,Answer\nS-1,Do you have SOC 2?,\n,,\n"
+                   "S-2,How long does implementation take?,\n", encoding="utf-8")
+    summary, answers, download = client.predict(handle_file(str(rfp)), "", "xlsx", 1, False,
+                                                api_name="/questionnaire")
+    assert summary.startswith("**2 question(s)** from rfp\\.csv, column 'Question': ")
+    rows = data(answers)
+    assert [(r[0], r[1], r[3]) for r in rows] == [
+        (2, "Do you have SOC 2?", "security"),
+        (4, "How long does implementation take?", "implementation")]
+    assert "SOC 2 Type II" in rows[0][2]
+    assert Path(download["path"]).name == "rfp-answers.xlsx"
+    sheet = load_workbook(download["path"]).active
+    assert [c.value for c in sheet[1]] == list(ANSWER_COLUMNS)
+    assert [r[1].value for r in sheet.iter_rows(min_row=2)] == [r[1] for r in rows]
+
+
+def test_draft_notes_say_what_a_rep_should_know_before_sending():
+    from dataclasses import dataclass
+
+    from rag.records import Answer
+    from ui.views.ask import draft_notes
+
+    assert draft_notes(Answer("q", "a", covered=True)) == ""
+    assert draft_notes(Answer("q", "a", covered=True, mode="llm")) == (
+        "Drafted by the language model from the cited passages.")
+    notes = draft_notes(Answer("q", "a", covered=False, llm_error="timed out"))
+    assert notes.startswith("**Not covered:** no asset clearly answers this")
+    assert notes.endswith("The language model failed (timed out); the draft is extracted from "
+                          "the cited passages.")
+
+    from rag.records import Citation, Omission
+    from ui.views.ask import citation_rows
+
+    answer = Answer("q", "No document answers this directly yet.", covered=False,
+                    internal=[Citation("battle-card", "Beat Paystream.", "Battle card",
+                                       public=False)],
+                    omitted=[Omission("deck", "Go live in 6 weeks.",
+                                      "the fact book says 'Implementation takes 30 days.'")],
+                    nearest=Citation("faq", "FAQ text", "Finance FAQ", url="https://x.example/f"))
+    notes = draft_notes(answer).split("\n\n")
+    assert notes[1:] == [
+        "**Offered instead:** Finance FAQ \\(https://x\\.example/f\\), the nearest public asset.",
+        "**Internal, do not send:** Battle card may also answer; they are for you, not the "
+        "buyer, and the draft does not quote them.",
+        "**Left out of the draft:** \"Go live in 6 weeks\\.\" (deck): the fact book says "
+        "'Implementation takes 30 days\\.'"]
+    assert citation_rows(answer) == [["battle-card", "Beat Paystream.", "internal, do not send"]]
+
+    @dataclass
+    class Later(Answer):  # a field the Answer record may gain: shown as it is
+        internal_note: str = ""
+
+    assert draft_notes(Later("q", "a", covered=True, internal_note="<b>do not send</b>")) == (
+        "**Internal note:** &lt;b&gt;do not send&lt;/b&gt;")
+
+
+@pytest.mark.slow
+def test_ask_questionnaire_errors_are_clear(client, tmp_path):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="Upload a questionnaire first"):
+        client.predict(None, "", "csv", 3, False, api_name="/questionnaire")
+    rfp = tmp_path / "rfp.csv"
+    rfp.write_text("Ref,Question\nS-1,Is it SOC 2?\n", encoding="utf-8")
+    with pytest.raises(AppError, match="no column named 'Prompt'; its columns are: 'Ref', "
+                                       "'Question'"):
+        client.predict(handle_file(str(rfp)), "Prompt", "csv", 3, False,
+                       api_name="/questionnaire")
 
 
 @pytest.mark.slow
@@ -438,8 +543,11 @@ def test_gap_report_briefs_and_exports(client):
      brief) = client.predict(api_name="/gaps")
     assert re.match(r"\*\*\d+\*\* gaps · \*\*\d+\*\* covered themes", summary)
     rows = data(gaps) + data(covered)
-    assert "Our security team will block anything without SOC 2" in {r[0] for r in data(covered)} \
-        | {r[1] for r in data(gaps)}
+    # only themes raised in two or more calls are gaps or covered themes (price: 4 calls); an
+    # objection of one call ("Our security team will block anything without SOC 2") is an
+    # other mention, counted in the summary
+    assert "Price" in {r[0] for r in data(covered)} | {r[1] for r in data(gaps)}
+    assert "other mention" in summary
     priorities = [r[0] for r in data(gaps)]
     assert priorities == sorted(priorities, reverse=True)
     assert rows and len(choices(picker)) == len(data(gaps))

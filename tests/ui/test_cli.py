@@ -87,3 +87,124 @@ def test_ui_refuses_public_address_without_auth(capsys, tmp_path):
     code, _, err = run(capsys, "--workspace", str(tmp_path / "ws"), "ui", "--host", "0.0.0.0")
     assert code == 2
     assert "Refusing to serve on 0.0.0.0 without authentication" in err
+
+
+# -- recommend --questions: a questionnaire in one go -------------------------------------------
+
+LUMIO = __import__("pathlib").Path(__file__).resolve().parents[1] / "rag" / "data" / "lumio"
+
+
+@pytest.fixture(scope="module")
+def lumio_dir(tmp_path_factory):
+    """A workspace with the Lumio library, ingested through the CLI (shared, read-only)."""
+    ws = tmp_path_factory.mktemp("cli-lumio") / "ws"
+    assert main(["--workspace", str(ws), "-q", "ingest", "content", str(LUMIO),
+                 "--manifest", str(LUMIO / "content.csv")]) == 0
+    return str(ws)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["recommend"], "Give the buyer's words, e.g. callmine recommend \"Where is our data "
+                    "hosted?\", or a questionnaire with --questions FILE."),
+    (["recommend", "hi", "--questions", "q.txt"],
+     "Give either the buyer's words or --questions FILE, not both."),
+    (["recommend", "hi", "--column", "Question"], "--column goes with --questions FILE."),
+    (["recommend", "hi", "--output", "a.csv"], "--output goes with --questions FILE."),
+    (["recommend", "--questions", "missing.csv"], "missing.csv: no such file or folder."),
+    (["recommend", "--questions", "q.pdf"], "q.pdf: expected a questionnaire as .txt (one "
+                                            "question a line), .csv, .tsv or .xlsx, got 'q.pdf'."),
+    (["recommend", "--questions", "empty.txt"], "empty.txt: the file is empty."),
+    (["recommend", "--questions", "rfp.csv", "--column", "Prompt"],
+     "rfp.csv: no column named 'Prompt'; its columns are: 'Ref', 'Question', 'Answer'."),
+    (["recommend", "--questions", "rfp.csv", "--output", "answers.json"],
+     "Cannot write answers to 'answers.json': give a .csv or .xlsx file name"),
+])
+def test_questionnaire_input_errors_exit_2_before_any_model_loads(capsys, tmp_path,
+                                                                  monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "rfp.csv").write_text("Ref,Question,Answer\nS-1,Is it SOC 2?,\n")
+    code, out, err = run(capsys, "--workspace", str(tmp_path / "ws"), *argv)
+    assert code == 2 and out == ""
+    assert f"callmine: {message}" in err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["recommend", "ask"])
+def test_recommend_and_ask_load_no_torch_gradio_or_langchain(lumio_dir, command):
+    """The query path of the command line stays light: a fresh process answers without
+    importing torch, sentence-transformers, transformers, gradio, langchain or scikit-learn
+    (importing them took 5-9 s of a 3 s budget)."""
+    import subprocess
+    import sys
+
+    heavy = ("torch", "sentence_transformers", "transformers", "gradio", "langchain",
+             "langchain_core", "sklearn", "scipy", "pandas")
+    code = ("import sys\nfrom ui.cli import main\n"
+            f"code = main(['--workspace', {lumio_dir!r}, '--format', 'json', {command!r}, "
+            "'Where is our data hosted?'])\n"
+            f"print('HEAVY', [m for m in {heavy!r} if m in sys.modules], file=sys.stderr)\n"
+            "sys.exit(code)\n")
+    root = __import__("pathlib").Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "HEAVY []" in proc.stderr
+    assert json.loads(proc.stdout)
+
+
+@pytest.mark.slow
+def test_questionnaire_json_lines_equal_single_recommendations(capsys, tmp_path, lumio_dir):
+    questions = ["Where is our data hosted?", "Is our data stored in the EU?",
+                 "How much per user?"]
+    path = tmp_path / "q.txt"
+    path.write_text("\n".join([questions[0], "", *questions[1:]]) + "\n")
+    code, out, err = run(capsys, "--workspace", lumio_dir, "--format", "json", "recommend",
+                         "--questions", str(path), "--top", "2")
+    assert code == 0, err
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [d["query"] for d in lines] == questions
+    assert "3 question(s) from q.txt" in err and "question/s" in err  # the progress bar
+    code, single, _ = run(capsys, "--workspace", lumio_dir, "--format", "json", "recommend",
+                          questions[1], "--top", "2")
+    assert code == 0 and json.loads(single) == lines[1]
+    assert lines[0]["covered"] is True and lines[1]["covered"] is False
+
+
+@pytest.mark.slow
+def test_questionnaire_to_csv_and_xlsx(capsys, tmp_path, lumio_dir):
+    import csv
+
+    from openpyxl import Workbook, load_workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Security"
+    for row in (["Lumio security review"], [], ["Question ID", "Question", "Answer"],
+                ["S-1", "Where is our data hosted?", None],
+                ["S-2", "=HYPERLINK(\"http://evil.example\")", None]):
+        sheet.append(row)
+    book.save(tmp_path / "rfp.xlsx")
+    code, out, err = run(capsys, "--workspace", lumio_dir, "-q", "recommend", "--questions",
+                         str(tmp_path / "rfp.xlsx"), "--output", str(tmp_path / "a.csv"))
+    assert code == 0, err
+    assert "column 'Question', sheet 'Security'" in err and "wrote 1 answer(s)" in err
+    with (tmp_path / "a.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    # the formula cell of the workbook has no value, so only one question is read
+    assert [(r["row"], r["question"], r["asset"], r["covered"]) for r in rows] == [
+        ("4", "Where is our data hosted?", "lumio-security", "true")]
+    assert "US data centres" in rows[0]["answer"] and rows[0]["url"]
+
+    (tmp_path / "rfp.csv").write_text("Question\n=1+2\nWhere is our data hosted?\n")
+    code, out, err = run(capsys, "--workspace", lumio_dir, "-q", "--format", "json",
+                         "recommend", "--questions", str(tmp_path / "rfp.csv"), "--output",
+                         str(tmp_path / "a.xlsx"))
+    assert code == 0, err
+    summary = json.loads(out)
+    sheet = load_workbook(tmp_path / "a.xlsx").active
+    assert summary == {"output": str(tmp_path / "a.xlsx"), "questions": 2, "failed": 0,
+                       "covered": sum(1 for r in sheet.iter_rows(min_row=2) if r[7].value)}
+    assert [c.value for c in sheet[1]][:3] == ["row", "question", "answer"]
+    assert (sheet["B2"].value, sheet["B2"].data_type) == ("=1+2", "s")
+    assert (sheet["B3"].value, sheet["D3"].value) == ("Where is our data hosted?",
+                                                      "lumio-security")

@@ -24,13 +24,23 @@ BRIEFS_SHOWN = 3
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the content sub-commands to the ``callmine`` parser."""
     p = sub.add_parser("recommend", parents=[common],
-                       help="the assets that answer what a buyer said")
-    p.add_argument("text", help="the buyer's question or objection")
+                       help="the assets that answer what a buyer said, or every question of a "
+                       "questionnaire (--questions FILE)")
+    p.add_argument("text", nargs="?", help="the buyer's question or objection")
     p.add_argument("--top", type=int, default=3, metavar="K", help="assets to return (3)")
     p.add_argument("--type", metavar="T", help=f"only this asset type: {', '.join(ASSET_TYPES)}")
     p.add_argument("--public-only", action="store_true", help="only public assets")
     p.add_argument("--stage", metavar="S", help="only assets for this deal stage (or unset)")
     p.add_argument("--audience", metavar="A", help="only assets for this audience (or unset)")
+    p.add_argument("--questions", metavar="FILE",
+                   help="answer every question of a questionnaire: .txt (one question a line) "
+                   "or a column of a .csv/.tsv/.xlsx; one JSON line per question with "
+                   "--format json")
+    p.add_argument("--column", metavar="NAME", help="with --questions: the question column "
+                   "(default: the one whose header looks like 'question')")
+    p.add_argument("--output", metavar="FILE", help="with --questions: write the answers to a "
+                   ".csv or .xlsx file (question, answer, asset, title, url, passage, covered, "
+                   "score)")
     p.set_defaults(handler=recommend)
 
     p = sub.add_parser("gaps", parents=[common],
@@ -39,8 +49,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--export-csv", metavar="FILE", help="also write one CSV row per theme")
     p.set_defaults(handler=gaps)
 
-    p = sub.add_parser("ask", parents=[common], help="a cited answer from the content library")
+    p = sub.add_parser("ask", parents=[common],
+                       help="a follow-up draft from the public content library, with citations")
     p.add_argument("question")
+    p.add_argument("--public-only", action="store_true",
+                   help="do not list internal assets beside the draft (it never quotes them)")
     p.set_defaults(handler=ask)
 
 
@@ -57,16 +70,73 @@ def _hint(text: str) -> None:
 
 
 def recommend(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.errors import InputError
     from rag import Filters, Recommender
     from rag.export import recommendation_json
     from rag.retriever import check_filters
     from ui.cli import _workspace, emit
 
     filters = check_filters(Filters(args.type, args.public_only, args.stage, args.audience))
+    if args.questions is not None:
+        if args.text is not None:
+            raise InputError("Give either the buyer's words or --questions FILE, not both.")
+        return _questionnaire(args, settings, filters)
+    for flag in ("column", "output"):
+        if getattr(args, flag) is not None:
+            raise InputError(f"--{flag} goes with --questions FILE.")
+    if args.text is None:
+        raise InputError("Give the buyer's words, e.g. callmine recommend \"Where is our data "
+                         "hosted?\", or a questionnaire with --questions FILE.")
     result = Recommender(_workspace(settings), settings).run(args.text, top=args.top,
                                                              filters=filters)
     emit(args, recommendation_json(result), _recommend_text)
     return 0
+
+
+def _questionnaire(args: argparse.Namespace, settings: Settings, filters) -> int:
+    """``recommend --questions FILE``: JSON lines or text on stdout, or ``--output`` a file."""
+    import json
+
+    from ingest.questionnaire import read_questions
+    from rag import Recommender
+    from rag.export import recommendation_json
+    from rag.questionnaire import QuestionnaireAnswerer, check_output, write_answers
+    from ui.cli import _workspace
+
+    output = check_output(Path(args.output)) if args.output else None
+    questionnaire = read_questions(Path(args.questions), args.column)
+    where = f", column '{questionnaire.column}'" if questionnaire.column else ""
+    where += f", sheet '{questionnaire.sheet}'" if questionnaire.sheet else ""
+    _hint(f"{len(questionnaire.questions)} question(s) from {questionnaire.path.name}{where}")
+    unit = "line" if questionnaire.path.suffix.lower() == ".txt" else "row"
+    answerer = QuestionnaireAnswerer(Recommender(_workspace(settings), settings), args.top,
+                                     filters)
+    items = []
+    for n, item in enumerate(answerer.run(questionnaire.questions, progress=not args.quiet), 1):
+        items.append(item)
+        if output is not None:
+            continue
+        if args.format == "json":
+            data = (recommendation_json(item.recommendation) if item.recommendation else
+                    {"query": item.question.text, "error": item.error})
+            sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+        else:
+            body = _recommend_text(recommendation_json(item.recommendation)) \
+                if item.recommendation else f"ERROR: {item.error}"
+            sys.stdout.write(f"{'=' * 80}\nQ{n} ({unit} {item.question.row}): "
+                             f"{item.question.text}\n{body}\n")
+        sys.stdout.flush()
+    failed = [i for i in items if i.error]
+    for item in failed:
+        _hint(f"{unit} {item.question.row}: {item.error}")
+    if output is not None:
+        write_answers(output, items)
+        covered = sum(1 for i in items if i.recommendation and i.recommendation.covered)
+        _hint(f"wrote {len(items)} answer(s) to {output} ({covered} covered)")
+        if args.format == "json":
+            sys.stdout.write(json.dumps({"output": str(output), "questions": len(items),
+                                         "covered": covered, "failed": len(failed)}) + "\n")
+    return 3 if failed else 0
 
 
 def _recommend_text(data: dict) -> str:
@@ -100,7 +170,8 @@ def gaps(args: argparse.Namespace, settings: Settings) -> int:
 
             raise InputError(f"Cannot write {target}: folder {target.parent} does not exist.")
     ws = _workspace(settings)
-    report = GapReporter(ws, settings).run()
+    reporter = GapReporter(ws, settings)
+    report = reporter.run()
     if not report.gaps and not report.covered:
         _hint("no objection themes yet: ingest calls first (callmine ingest calls PATH)")
     if report.llm_error:
@@ -111,7 +182,13 @@ def gaps(args: argparse.Namespace, settings: Settings) -> int:
     if args.export_csv:
         write_csv(report, Path(args.export_csv))
         _hint(f"wrote {args.export_csv}")
-    emit(args, gap_report_json(report), _gaps_text)
+    data = gap_report_json(report)
+    # one call's words that fit no theme: listed apart, never a gap
+    data["other_mentions"] = [
+        {"theme_id": t.id, "label": t.label, "category": t.category, "count": t.count,
+         "call_id": t.examples[0].call_id if t.examples else None}
+        for t in reporter.other_mentions()]
+    emit(args, data, _gaps_text)
     return 0
 
 
@@ -135,6 +212,9 @@ def _gaps_text(data: dict) -> str:
     lines += _themes_text(data["gaps"])
     lines += ["", "COVERED THEMES:"]
     lines += _themes_text(data["covered"])
+    if data.get("other_mentions"):
+        lines += ["", f"OTHER MENTIONS: {len(data['other_mentions'])} objection(s) raised in one "
+                  "call that fit no theme, not gaps (callmine themes lists them)"]
     lines += ["", "UNUSED ASSETS (never a top-3 answer):"]
     lines += [f"  {a['asset_id']}: {a['title']}" for a in data["unused_assets"]] or ["  none"]
     if data["before_after"]:
@@ -159,8 +239,43 @@ def ask(args: argparse.Namespace, settings: Settings) -> int:
     from rag.export import answer_json
     from ui.cli import _workspace, emit
 
-    answer = Answerer(_workspace(settings), settings).run(args.question)
+    from rag.records import Filters
+
+    answer = Answerer(_workspace(settings), settings).run(
+        args.question, Filters(public_only=args.public_only))
     if answer.llm_error:
         _hint(f"LLM failed, extractive answer given instead: {answer.llm_error}")
-    emit(args, answer_json(answer), lambda d: d["answer"])
+    data = answer_json(answer)
+    data.update(_draft_notes(answer))
+    emit(args, data, _ask_text)
     return 0
+
+
+def _draft_notes(answer: Any) -> dict[str, Any]:
+    """What the rep should know beside the draft: internal assets (never to be sent), the
+    sentences left out and why, the nearest asset offered when nothing answers."""
+    def cite(c: Any) -> dict[str, Any]:
+        return {"asset_id": c.asset_id, "title": c.title, "passage": c.passage,
+                "location": c.location, "url": c.url, "score": c.score, "public": c.public}
+
+    return {"public_only": answer.public_only,
+            "internal": [{**cite(c), "note": "internal, do not send"} for c in answer.internal],
+            "omitted": [{"asset_id": o.asset_id, "sentence": o.sentence, "reason": o.reason}
+                        for o in answer.omitted],
+            "nearest": cite(answer.nearest) if answer.nearest else None}
+
+
+def _ask_text(data: dict) -> str:
+    lines = [data["answer"]]
+    notes = [f"  - {c['title']} ({c['asset_id']}): internal, do not send"
+             for c in data["internal"]]
+    notes += [f"  - left out \"{_cut(o['sentence'])}\" ({o['asset_id']}): {o['reason']}"
+              for o in data["omitted"]]
+    if notes:
+        lines += ["", "FOR YOU, NOT THE BUYER:", *notes]
+    return "\n".join(lines)
+
+
+def _cut(text: str, width: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"

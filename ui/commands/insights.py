@@ -95,13 +95,18 @@ def themes(args: argparse.Namespace, settings: Settings) -> int:
 
     ws = _workspace(settings)
     found = load_themes(ws)
-    data = {"themes": [
-        {"id": t.id, "label": t.label, "category": t.category, "count": t.count,
-         "calls": t.calls, "won": t.won, "lost": t.lost, "open": t.open,
-         "keywords": t.keywords, "trend": t.trend,
-         "examples": [asdict(e) for e in t.examples]}
-        for t in found]}
-    if not found:
+
+    def row(t: Any) -> dict:
+        return {"id": t.id, "label": t.label, "category": t.category, "count": t.count,
+                "calls": t.calls, "won": t.won, "lost": t.lost, "open": t.open,
+                "keywords": t.keywords, "trend": t.trend,
+                "examples": [asdict(e) for e in t.examples]}
+
+    # themes: raised in two or more calls; other mentions: one call's words that fit no theme
+    data: dict[str, Any] = {"themes": [row(t) for t in found if not t.mention]}
+    if found:
+        data["other_mentions"] = [row(t) for t in found if t.mention]
+    else:
         _hint("no themes yet" + ("" if ws.stats()["calls"] else
               " (no calls yet: callmine ingest calls PATH)"))
     emit(args, data, _themes_text)
@@ -109,12 +114,14 @@ def themes(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _themes_text(data: dict) -> str:
-    rows = data["themes"]
-    if not rows:
+    rows, mentions = data["themes"], data.get("other_mentions", [])
+    if not rows and not mentions:
         return "no themes"
-    top = max(t["count"] for t in rows)
-    lines = [f"{'category':<14} {'count':>5} {'':<{BAR}} {'calls':>5} {'won':>4} {'lost':>4} "
-             f"{'open':>4}  label"]
+    lines = []
+    if rows:
+        top = max(t["count"] for t in rows)
+        lines.append(f"{'category':<14} {'count':>5} {'':<{BAR}} {'calls':>5} {'won':>4} "
+                     f"{'lost':>4} {'open':>4}  label")
     for t in rows:
         lines.append(f"{t['category']:<14} {t['count']:>5} {_bar(t['count'], top)} "
                      f"{t['calls']:>5} {t['won']:>4} {t['lost']:>4} {t['open']:>4}  "
@@ -122,6 +129,11 @@ def _themes_text(data: dict) -> str:
         if t["keywords"]:
             lines.append(f"{'':<14} {'':>5} {'':<{BAR}} keywords: {', '.join(t['keywords'])}")
     lines.append(f"{len(rows)} theme(s)")
+    if mentions:
+        lines += ["", f"OTHER MENTIONS ({len(mentions)}: raised in one call, fit no theme):"]
+        for t in mentions:
+            call = t["examples"][0]["call_id"] if t["examples"] else ""
+            lines.append(f"{t['category']:<14} {_cut(call, 24):<24}  {_cut(t['label'], 80)}")
     return "\n".join(lines)
 
 
@@ -139,9 +151,10 @@ def messages(args: argparse.Namespace, settings: Settings) -> int:
          "positive_reaction_rate": m.positive_reaction_rate, "objection_rate": m.objection_rate,
          "win_rate_with": m.win_rate_with, "win_rate_without": m.win_rate_without,
          "lift": m.lift, "lift_ci": list(m.lift_ci) if m.lift_ci else None,
-         "warning": m.warning,
+         "verdict": m.verdict, "warning": m.warning,
          "examples": [{"call_id": e.call_id, "turn": e.turn, "start": e.start, "text": e.text,
-                       "reaction": e.reaction} for e in m.examples]}
+                       "reaction": e.reaction} for e in m.examples],
+         "occurrences": [{"call_id": o.call_id, "turn": o.turn} for o in m.occurrences]}
         for m in stats]}
     if not stats:
         _hint("no talk tracks: ingest the messaging first (callmine ingest messaging "
@@ -156,7 +169,7 @@ def _messages_text(data: dict) -> str:
         return "no talk tracks"
     top = max(m["uses"] for m in rows)
     lines = [f"{'talk track':<34} {'uses':>4} {'':<{BAR}} {'calls':>5} {'pos':>5} {'obj':>5} "
-             f"{'win+':>5} {'win-':>5} {'lift':>6}  95% CI"]
+             f"{'win+':>5} {'win-':>5} {'lift':>6}  {'95% CI':<14} verdict"]
     for m in rows:
         lift = "   -  " if m["lift"] is None else f"{100 * m['lift']:+5.0f}%"
         ci = "" if m["lift_ci"] is None else (f"[{100 * m['lift_ci'][0]:+.0f}%, "
@@ -164,7 +177,7 @@ def _messages_text(data: dict) -> str:
         lines.append(f"{_cut(m['name'], 34):<34} {m['uses']:>4} {_bar(m['uses'], top)} "
                      f"{m['calls']:>5} {_pct(m['positive_reaction_rate'])} "
                      f"{_pct(m['objection_rate'])} {_pct(m['win_rate_with'])} "
-                     f"{_pct(m['win_rate_without'])} {lift}  {ci}")
+                     f"{_pct(m['win_rate_without'])} {lift}  {ci:<14} {m['verdict'] or ''}")
         if m["warning"]:
             lines.append(f"{'':<34} ! {m['warning']}")
     lines.append("pos/obj: share of uses followed by a positive reaction / an objection; "

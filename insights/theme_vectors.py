@@ -1,0 +1,154 @@
+"""Objection-theme vectors: one unit centroid per theme, computed when the themes are refreshed
+and stored in the workspace.
+
+A recommendation's ``why`` names the objection theme the buyer's words are closest to
+(``rag.recommend.Recommender.topic``). Embedding every theme's label and examples for that on
+each question cost about 9 CPU-seconds per command-line call, so the analysis
+(:meth:`insights.analysis.Analyzer._refresh_themes`) computes each theme's centroid once, the
+mean of its label's embedding and its examples' span embeddings (already stored with the
+objections), and writes them to ``theme_vectors`` in the same transaction as the themes.
+Readers load them with one query (:func:`load_theme_vectors`); a theme without a stored vector
+(a workspace analysed before this table existed) gets one computed and stored on first read.
+
+Example:
+    >>> tv = load_theme_vectors(ws, ws.embedder.embed)
+    >>> tv.labels[:1], tv.vectors.shape
+    (['The price is more than we budgeted for'], (37, 384))
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from ingest.store import Workspace
+    from insights.records import Objection
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = 5
+"""Examples of a theme (nearest the medoid first) averaged with its label."""
+SCHEMA = ("CREATE TABLE IF NOT EXISTS theme_vectors (theme_id TEXT PRIMARY KEY, "
+          "label TEXT NOT NULL, vector BLOB NOT NULL)")
+
+Embed = Callable[[Sequence[str]], np.ndarray]
+"""Texts -> unit vectors (``ws.embedder.embed``, ``SentenceEncoder.encode``)."""
+
+
+class Draft(Protocol):
+    """What a theme needs to have its vector computed (``insights.themes.ThemeDraft`` fits)."""
+
+    id: str
+    label: str
+    example_ids: list[str]
+
+
+@dataclass(slots=True)
+class ThemeVectors:
+    """The stored theme centroids, row-aligned with ``ids`` and ``labels``."""
+
+    ids: list[str]
+    labels: list[str]
+    vectors: np.ndarray
+    """``(len(ids), dim)`` float32 unit vectors (``(0, 0)`` when there are no themes)."""
+
+
+def centroid(label_vector: np.ndarray, example_vectors: Sequence[np.ndarray]) -> np.ndarray:
+    """The unit mean of a label's vector and its examples' vectors (examples embedded by
+    another model, with another length, are left out)."""
+    same = [v for v in example_vectors if v.shape == label_vector.shape]
+    c = np.mean(np.vstack([label_vector, *same]), axis=0)
+    return (c / (np.linalg.norm(c) or 1.0)).astype(np.float32)
+
+
+def theme_centroids(drafts: Sequence[Draft], objections: Sequence[Objection],
+                    vectors: np.ndarray, embed: Embed) -> list[tuple[str, str, np.ndarray]]:
+    """``(theme_id, label, unit centroid)`` for each theme.
+
+    Args:
+        drafts: The themes (``id``, ``label`` and ``example_ids`` are read).
+        objections: The objections the themes were built from.
+        vectors: Their span embeddings, row-aligned with ``objections``.
+        embed: Embeds the labels.
+    """
+    if not drafts:
+        return []
+    row = {o.id: i for i, o in enumerate(objections)}
+    labels = embed([d.label for d in drafts])
+    return [(d.id, d.label, centroid(labels[k], [vectors[row[i]] for i in
+                                                 d.example_ids[:EXAMPLES] if i in row]))
+            for k, d in enumerate(drafts)]
+
+
+def write_theme_vectors(db: Any, rows: Sequence[tuple[str, str, np.ndarray]],
+                        replace: bool = True) -> None:
+    """Store theme centroids inside the caller's transaction; with ``replace`` the table
+    holds exactly ``rows`` afterwards."""
+    db.execute(SCHEMA)
+    if replace:
+        db.execute("DELETE FROM theme_vectors")
+    db.executemany("INSERT OR REPLACE INTO theme_vectors (theme_id, label, vector) "
+                   "VALUES (?, ?, ?)",
+                   [(i, label, np.ascontiguousarray(v, dtype=np.float32).tobytes())
+                    for i, label, v in rows])
+
+
+def load_theme_vectors(ws: Workspace, embed: Embed, dim: int | None = None) -> ThemeVectors:
+    """The centroid of every objection theme in the workspace, in theme id order.
+
+    Themes whose vector is missing, was stored for another label or (given ``dim``, the
+    length of ``embed``'s vectors) by another model are computed (``embed`` for their labels,
+    the stored span embeddings of their examples) and stored.
+    """
+    db = ws.db
+    have = {r[0] for r in db.execute(
+        "SELECT name FROM sqlite_master WHERE name IN ('themes', 'theme_vectors', 'objections')")}
+    if "themes" not in have:
+        return ThemeVectors([], [], np.zeros((0, 0), dtype=np.float32))
+    if "theme_vectors" in have:
+        rows = db.execute("SELECT t.id, t.label, t.example_ids, v.vector FROM themes t "
+                          "LEFT JOIN theme_vectors v ON v.theme_id = t.id AND v.label = t.label "
+                          "ORDER BY t.id").fetchall()
+    else:
+        rows = db.execute("SELECT id, label, example_ids, NULL FROM themes ORDER BY id").fetchall()
+    vectors: dict[str, np.ndarray] = {}
+    missing = []
+    for r in rows:
+        v = None if r[3] is None else np.frombuffer(r[3], dtype=np.float32)
+        if v is None or (dim is not None and len(v) != dim):
+            missing.append(r)
+        else:
+            vectors[r[0]] = v
+    if missing:
+        log.info("computing the vectors of %d objection theme(s) analysed before they were "
+                 "stored", len(missing))
+        computed = _compute(ws, missing, embed, "objections" in have)
+        with ws.transaction() as tx:
+            write_theme_vectors(tx, computed, replace=False)
+        vectors.update({i: v for i, _, v in computed})
+    ids = [r[0] for r in rows]
+    if not ids:
+        return ThemeVectors([], [], np.zeros((0, 0), dtype=np.float32))
+    return ThemeVectors(ids, [r[1] for r in rows], np.stack([vectors[i] for i in ids]))
+
+
+def _compute(ws: Workspace, rows: Sequence[Any], embed: Embed,
+             have_objections: bool) -> list[tuple[str, str, np.ndarray]]:
+    examples = {r[0]: json.loads(r[2])[:EXAMPLES] for r in rows}
+    wanted = sorted({i for ids in examples.values() for i in ids})
+    spans: dict[str, np.ndarray] = {}
+    if have_objections and wanted:
+        for lo in range(0, len(wanted), 500):
+            part = wanted[lo:lo + 500]
+            spans.update((r[0], np.frombuffer(r[1], dtype=np.float32)) for r in ws.db.execute(
+                f"SELECT id, embedding FROM objections WHERE embedding IS NOT NULL AND id IN "
+                f"({','.join('?' * len(part))})", part))
+    labels = embed([r[1] for r in rows])
+    return [(r[0], r[1], centroid(labels[k], [spans[i] for i in examples[r[0]] if i in spans]))
+            for k, r in enumerate(rows)]
