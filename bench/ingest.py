@@ -107,7 +107,7 @@ def run(copies: int) -> dict:
         settings = Settings(workspace=tmp / "ws")
         ws = Workspace.from_settings(settings)
         t = time.perf_counter()
-        ws.embedder.warm_up()
+        ws.embedder.warm_up(bulk=True)
         load_s = time.perf_counter() - t
         ingest_messaging(ws, DEMO / "messaging.yaml")
 
