@@ -202,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"sentences in calls:      {n_sentences:7d}   ({n_sentences / wall:.0f} sentences/s)")
     print(f"texts embedded:          {result.sentences:7d}   (distinct units after the cache; "
           f"{result.sentences / wall:.0f} embedded/s overall)")
-    print(f"found: {result.objections} objections, {result.themes} themes, "
+    print(f"found: {result.objections} objections, {result.themes} themes "
+          f"(+{result.other_mentions} other mentions), "
           f"{result.track_uses} talk-track uses")
     print(f"peak RSS:                {rss_kb / 1024:7.0f} MB   (target <= 2048 MB)")
     return 0

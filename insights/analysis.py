@@ -36,7 +36,7 @@ from insights.heads import (
     load_calibration,
     load_head,
 )
-from insights.records import Objection
+from insights.records import THEME_MIN_CALLS, Objection
 from insights.talk_tracks import ReactionClassifier, TrackDetector, TrackUse, find_uses
 from insights.track_model import TRACK_MODEL
 from insights.turn_head import TURN_HEAD
@@ -66,7 +66,9 @@ class AnalysisResult:
     objections: int = 0
     """Objections in the workspace after the run."""
     themes: int = 0
-    """Themes in the workspace after the run."""
+    """Themes (objections raised in two or more calls) in the workspace after the run."""
+    other_mentions: int = 0
+    """Objection groups of a single call, listed as other mentions, after the run."""
     track_uses: int = 0
     """Talk-track uses in the workspace after the run."""
     llm_fallbacks: int = 0
@@ -162,14 +164,18 @@ class Analyzer:
         self._refresh_themes(force=bool(todo or stale))
         counts = self.ws.db.execute(
             "SELECT (SELECT COUNT(*) FROM objections), (SELECT COUNT(*) FROM themes),"
-            " (SELECT COUNT(*) FROM track_uses)").fetchone()
-        result.objections, result.themes, result.track_uses = counts
+            " (SELECT COUNT(*) FROM track_uses),"
+            " (SELECT COUNT(*) FROM (SELECT theme_id FROM objections WHERE theme_id IS NOT NULL"
+            "  GROUP BY theme_id HAVING COUNT(DISTINCT call_id) >= ?))",
+            (THEME_MIN_CALLS,)).fetchone()
+        result.objections, groups, result.track_uses, result.themes = counts
+        result.other_mentions = groups - result.themes
         result.sentences = self.encoder.embedded - embedded_before
         result.seconds = round(time.perf_counter() - t0, 3)
         log.info("insights: %d call(s) analysed, %d unchanged, %d removed; %d objections, "
-                 "%d themes, %d talk-track uses (%.1f s)", result.analysed, result.unchanged,
-                 result.removed, result.objections, result.themes, result.track_uses,
-                 result.seconds)
+                 "%d themes and %d other mentions, %d talk-track uses (%.1f s)",
+                 result.analysed, result.unchanged, result.removed, result.objections,
+                 result.themes, result.other_mentions, result.track_uses, result.seconds)
         return result
 
     def _stale_calls(self, current: dict[str, str]) -> list[str]:

@@ -10,6 +10,7 @@ measured by cross-validation on the training set (see ``python -m insights.train
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 
@@ -114,15 +115,21 @@ def cue_features(texts: list[str], groups: tuple[str, ...] = GROUPS) -> np.ndarr
         >>> cue_features(["Is the contract price too high?"]).shape
         (1, 18)
     """
-    rows = []
-    for text in texts:
-        row: list[float] = []
-        if "category" in groups:
-            row += [len(rx.findall(text)) for rx in _CATEGORY_RE.values()]
-        if "polarity" in groups:
-            row += [len(_NEGATION_RE.findall(text)), len(_CONCERN_RE.findall(text)),
-                    len(_REASSURANCE_RE.findall(text)), len(_RESOLVED_RE.findall(text))]
-        if "question" in groups:
-            row += [float(text.rstrip().endswith("?")), float(bool(_QUESTION_RE.search(text)))]
-        rows.append(row)
+    groups = tuple(groups)
+    rows = [_cue_row(text, groups) for text in texts]
     return np.log1p(np.asarray(rows, dtype=np.float32).reshape(len(texts), -1))
+
+
+@lru_cache(maxsize=50_000)
+def _cue_row(text: str, groups: tuple[str, ...]) -> tuple[float, ...]:
+    """The raw cue counts of one text (cached: the same sentence is read by the sentence head,
+    the turn model and the category head)."""
+    row: list[float] = []
+    if "category" in groups:
+        row += [len(rx.findall(text)) for rx in _CATEGORY_RE.values()]
+    if "polarity" in groups:
+        row += [len(_NEGATION_RE.findall(text)), len(_CONCERN_RE.findall(text)),
+                len(_REASSURANCE_RE.findall(text)), len(_RESOLVED_RE.findall(text))]
+    if "question" in groups:
+        row += [float(text.rstrip().endswith("?")), float(bool(_QUESTION_RE.search(text)))]
+    return tuple(row)

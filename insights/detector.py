@@ -288,17 +288,19 @@ class ObjectionDetector:
             items, with_turns=turn_head is not None)
         p_turn = turn_head.probability(inputs) if turn_head is not None and items \
             else np.zeros(len(items), dtype=np.float32)
+        found = [i for i, ss in enumerate(split) if ss and p_turn[i] >= self.threshold] \
+            if turn_head is not None else []
+        turn_spans = dict(zip(found, self._turn_spans(
+            [(items[i][0], split[i], vectors[bounds[i]], p_obj[bounds[i]], float(p_turn[i]),
+              inputs[i]) for i in found]), strict=True))
         out: list[TurnAnalysis] = []
         for i, ((text, where, _), ss, sl) in enumerate(zip(items, split, bounds, strict=True)):
             starts, ends = [s.start for s in ss], [s.end for s in ss]
             if turn_head is None:
                 spans = merge_spans(text, starts, ends, p_obj[sl], p_cat[sl], self.classes,
                                     self.threshold, vectors[sl])
-            elif p_turn[i] >= self.threshold and ss:
-                spans = self._turn_spans(text, ss, vectors[sl], p_obj[sl], float(p_turn[i]),
-                                         inputs[i])
             else:
-                spans = []
+                spans = turn_spans.get(i, [])
             call_id, turn = where if where else ("", Turn(-1, "", "buyer", text))
             out.append(TurnAnalysis(call_id, turn, vectors[sl], p_obj[sl], p_cat[sl], spans,
                                     float(p_turn[i]), contexts[i], list(ss)))
@@ -315,9 +317,11 @@ class ObjectionDetector:
                          float(p_obj.mean()) if len(p_obj) else 0.0, len(p_obj), context,
                          context_vector)
 
-    def _turn_spans(self, text: str, sentences: Sequence[Sentence], vectors: np.ndarray,
-                    p_obj: np.ndarray, p_turn: float, turn: TurnInput) -> list[Span]:
-        """The spans of an objection turn.
+    def _turn_spans(self, turns: Sequence[tuple[str, Sequence[Sentence], np.ndarray, np.ndarray,
+                                              float, TurnInput]]) -> list[list[Span]]:
+        """The spans of objection turns, each given as ``(text, sentences, their vectors, their
+        sentence-head probabilities, turn probability, turn input)``; the model is called once
+        for all of them.
 
         Each sentence of a turn of several is read by the turn model as if it were the whole
         reply (same rep turn before it); the sentences that carry the objection are those
@@ -328,35 +332,48 @@ class ObjectionDetector:
         invoices."). Adjacent carrying sentences of one category form one span."""
         turn_head = self.turn_head
         assert turn_head is not None
-        if len(sentences) > 1:
-            alone = turn_head.probability([
-                TurnInput(model_text(sent.text), vectors[i], float(p_obj[i]), float(p_obj[i]), 1,
-                          turn.context, turn.context_vector)
-                for i, sent in enumerate(sentences)])
-            chosen = carrying_sentences(alone, turn_head.span_share)
-        else:
-            chosen = [0]
-        texts = [model_text(sentences[i].text) for i in chosen] + [model_text(text)]
-        units = np.vstack([vectors[chosen], _unit(vectors.mean(axis=0))[None, :]])
-        probs = turn_head.categories(units, texts)
-        mixed = (1 - TURN_CATEGORY_SHARE) * probs[:-1] + TURN_CATEGORY_SHARE * probs[-1]
-        best = np.argmax(mixed, axis=1)
-        runs: list[list[int]] = []  # positions in ``chosen``
-        for j, i in enumerate(chosen):
-            if runs and chosen[runs[-1][-1]] == i - 1 and best[runs[-1][-1]] == best[j]:
-                runs[-1].append(j)
-            else:
-                runs.append([j])
+        if not turns:
+            return []
+        alone_inputs, alone_at = [], []
+        for text, sentences, vectors, p_obj, _, turn in turns:
+            alone_at.append(len(alone_inputs))
+            if len(sentences) > 1:
+                alone_inputs += [TurnInput(model_text(sent.text), vectors[i], float(p_obj[i]),
+                                           float(p_obj[i]), 1, turn.context, turn.context_vector)
+                                 for i, sent in enumerate(sentences)]
+        alone = turn_head.probability(alone_inputs)
+        chosen_of, texts, units, unit_at = [], [], [], []
+        for (text, sentences, vectors, _, _, _), at in zip(turns, alone_at, strict=True):
+            chosen = carrying_sentences(alone[at:at + len(sentences)], turn_head.span_share) \
+                if len(sentences) > 1 else [0]
+            chosen_of.append(chosen)
+            unit_at.append(len(texts))
+            texts += [model_text(sentences[i].text) for i in chosen] + [model_text(text)]
+            units += [vectors[i] for i in chosen] + [_unit(vectors.mean(axis=0))]
+        probs = turn_head.categories(np.vstack(units), texts)
         classes = turn_head.category.classes
-        spans = []
-        for run in runs:
-            first, last = sentences[chosen[run[0]]], sentences[chosen[run[-1]]]
-            p = mixed[run].mean(axis=0)
-            k = int(np.argmax(p))
-            spans.append(Span(first.start, last.end, text[first.start:last.end], classes[k],
-                              round(p_turn * float(p[k]), 4),
-                              _unit(vectors[[chosen[j] for j in run]].mean(axis=0))))
-        return spans
+        out = []
+        for (text, sentences, vectors, _, p_turn, _), chosen, at in zip(
+                turns, chosen_of, unit_at, strict=True):
+            part = probs[at:at + len(chosen) + 1]
+            mixed = (1 - TURN_CATEGORY_SHARE) * part[:-1] + TURN_CATEGORY_SHARE * part[-1]
+            best = np.argmax(mixed, axis=1)
+            runs: list[list[int]] = []  # positions in ``chosen``
+            for j, i in enumerate(chosen):
+                if runs and chosen[runs[-1][-1]] == i - 1 and best[runs[-1][-1]] == best[j]:
+                    runs[-1].append(j)
+                else:
+                    runs.append([j])
+            spans = []
+            for run in runs:
+                first, last = sentences[chosen[run[0]]], sentences[chosen[run[-1]]]
+                p = mixed[run].mean(axis=0)
+                k = int(np.argmax(p))
+                spans.append(Span(first.start, last.end, text[first.start:last.end], classes[k],
+                                  round(p_turn * float(p[k]), 4),
+                                  _unit(vectors[[chosen[j] for j in run]].mean(axis=0))))
+            out.append(spans)
+        return out
 
 
 def objections_of(analyses: Sequence[TurnAnalysis]) -> list[tuple[Objection, np.ndarray]]:

@@ -33,6 +33,7 @@ def test_themes_count_outcomes_calls_and_trend(workspace, settings, build_call):
         workspace.save_call(call)
     result = Analyzer(workspace, settings).run()
     assert (result.analysed, result.objections) == (3, 3)
+    assert (result.themes, result.other_mentions) == (1, 0)
     objections = load_objections(workspace)
     assert {o.category for o in objections} == {"price"}
     [theme] = load_themes(workspace)
@@ -42,6 +43,14 @@ def test_themes_count_outcomes_calls_and_trend(workspace, settings, build_call):
     assert "price" in theme.keywords and theme.label.lower().count("price") == 1
     assert {o.theme_id for o in objections} == {theme.id}
     assert len(theme.examples) == 3 and {e.call_id for e in theme.examples} == {"p0", "p1", "p2"}
+
+
+def test_a_single_call_objection_counts_as_an_other_mention(workspace, settings, build_call):
+    workspace.save_call(build_call("solo", [("Rep", "Pricing starts at fifteen hundred a month."),
+                                            ("Buyer", PRICE[0])], "lost", date(2026, 1, 5)))
+    result = Analyzer(workspace, settings).run()
+    assert (result.objections, result.themes, result.other_mentions) == (1, 0, 1)
+    assert [t.mention for t in load_themes(workspace)] == [True]
 
 
 def test_theme_ids_are_stable_across_runs_and_workspaces(tmp_path, embedder, settings,
