@@ -330,10 +330,10 @@ class ObjectionDetector:
         (:data:`TURN_CATEGORY_SHARE`) from the whole turn, which often names the topic the
         objection sentence leaves out ("Does it integrate with NetSuite? We can't re-key
         invoices."). Adjacent carrying sentences of one category form one span."""
-        turn_head = self.turn_head
-        assert turn_head is not None
         if not turns:
             return []
+        turn_head = self.turn_head
+        assert turn_head is not None
         alone_inputs, alone_at = [], []
         for text, sentences, vectors, p_obj, _, turn in turns:
             alone_at.append(len(alone_inputs))

@@ -107,3 +107,13 @@ def test_the_rep_turn_a_buyer_answers_is_its_context(detector, build_call):
     assert analysis.context == "The annual licence is 60k for your team."
     assert analysis.p_turn >= detector.threshold
     assert [o.category for o in detector.run([call])] == ["price"]
+
+
+def test_sentence_mode_without_the_turn_model(embedder):
+    """``turn_head=False``: the sentence head alone decides (the regression baseline)."""
+    sentences_only = ObjectionDetector(SentenceEncoder(embedder), turn_head=False)
+    assert sentences_only.turn_head is None
+    price, thanks = sentences_only.analyse_texts(
+        ["Honestly, it's way too expensive for a team our size.", "Thanks, that was helpful."])
+    assert [s.category for s in price.spans] == ["price"]
+    assert thanks.spans == []
