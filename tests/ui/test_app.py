@@ -603,3 +603,18 @@ def test_public_only_consistency_leaves_internal_assets_out(client):
     _, findings, sources = client.predict(True, ALL_KINDS, ALL_SEVERITIES,
                                           api_name="/consistency")
     assert "security" not in {r[0] for r in data(sources)}
+
+
+def test_the_answering_sentence_is_shown_in_bold_within_its_passage():
+    from ui.views.ask import answer_excerpt
+
+    passage = ("Lumio keeps every workspace in one region. " * 20
+               + "Deleted workspaces can be restored for 30 days. "
+               + "Invoices stay in the billing history. " * 20)
+    shown = answer_excerpt(passage, "Deleted workspaces can be restored for 30 days.", width=200)
+    assert "**Deleted workspaces can be restored for 30 days\\.**" in shown
+    assert shown.startswith("…") and shown.endswith("…") and len(shown) < 260
+    # a passage cannot inject markup; a sentence not found shows the passage's start
+    assert answer_excerpt("<b>x</b> [a](b)", "[a](b)") == "&lt;b&gt;x&lt;/b&gt; **\\[a\\]\\(b\\)**"
+    assert answer_excerpt("a" * 50, "missing", width=10) == "a" * 10 + "…"
+    assert answer_excerpt("", None) == ""

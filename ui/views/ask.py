@@ -41,12 +41,41 @@ def sendable(workspace: Workspace) -> dict[str, str]:
     return {a.asset_id: "public" if a.public else INTERNAL for a in workspace.assets()}
 
 
+EXCERPT_CHARS = 420
+"""Characters of passage shown around the answering sentence."""
+
+
+def answer_excerpt(passage: str, highlight: str | None, width: int = EXCERPT_CHARS) -> str:
+    """The passage as Markdown, cut to about ``width`` characters around the answering sentence,
+    which is shown in bold (the rest escaped, so a passage cannot inject markup).
+
+    Example:
+        >>> print(answer_excerpt("Intro. We hold SOC 2. Call us.", "We hold SOC 2."))
+        Intro\\. **We hold SOC 2\\.** Call us\\.
+    """
+    text = " ".join((passage or "").split())
+    key = " ".join((highlight or "").split())
+    at = text.find(key) if key else -1
+    if at < 0:
+        cut = text[:width]
+        return markdown_text(cut) + ("…" if len(text) > width else "")
+    room = max(0, width - len(key))
+    start = max(0, at - room // 2)
+    end = min(len(text), at + len(key) + (room - (at - start)))
+    start = max(0, min(start, end - width))
+    before, after = text[start:at], text[at + len(key):end]
+    return ("…" if start > 0 else "") + markdown_text(before) + "**" + markdown_text(key) + \
+        "**" + markdown_text(after) + ("…" if end < len(text) else "")
+
+
 def recommendation_rows(result: Recommendation, send: dict[str, str] | None = None,
                         ) -> list[list]:
-    """One row per recommended asset, best first; ``send`` says whether each may be sent."""
+    """One row per recommended asset, best first: the passage around the answering sentence
+    (in bold); ``send`` says whether each may be sent."""
     send = send or {}
-    return [[r.asset_id, r.title or "", r.type or "", r.passage, round(r.score, 3), r.why or "",
-             send.get(r.asset_id, "")] for r in result.recommendations]
+    return [[r.asset_id, r.title or "", r.type or "", answer_excerpt(r.passage, r.highlight),
+             round(r.score, 3), r.why or "", send.get(r.asset_id, "")]
+            for r in result.recommendations]
 
 
 def coverage_badge(result: Recommendation) -> str:
@@ -159,8 +188,10 @@ def build(workspace: Workspace, settings: Settings) -> None:
         find = gr.Button("Find content", variant="primary", elem_id="cm-ask-find")
     badge = gr.HTML(elem_id="cm-ask-badge")
     recs = gr.Dataframe(headers=REC_HEADERS, interactive=False, wrap=True,
-                        label="Recommended assets (best first) and the passage that answers",
-                        elem_id="cm-ask-recs", elem_classes="cm-table", max_chars=700,
+                        label="Recommended assets (best first) and the passage that answers "
+                        "(the answering sentence in bold)",
+                        datatype=["str", "str", "str", "markdown", "number", "str", "str"],
+                        elem_id="cm-ask-recs", elem_classes="cm-table",
                         column_widths=["11%", "14%", "7%", "40%", "5%", "15%", "8%"])
     draft = gr.Textbox(label="Follow-up message draft", lines=8, buttons=["copy"],
                        interactive=True, elem_id="cm-ask-draft")
