@@ -36,6 +36,11 @@ QUERY_TOKENS = 512
 """Tokens in one call (all texts together, special tokens included) up to which the NumPy
 encoder embeds, when the model allows it: a question or a few dozen short sentences. 0 sends
 everything to sentence-transformers."""
+COLD_TOKENS = 4096
+"""While sentence-transformers is not loaded in this process, calls up to this many tokens
+(times ``query_tokens / QUERY_TOKENS``) also go to the NumPy encoder: about 2.5 s of its work,
+less than importing torch and loading the model (about 4 s here) for a draft's few dozen
+sentences. Once it is loaded, only calls within the query budget do."""
 
 _MODULES = ("sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
             "sentence_transformers.models.Normalize")
@@ -188,11 +193,15 @@ class Embedder:
         return int(getter())
 
     def _small(self, texts: list[str]) -> bool:
-        """Whether a call fits the NumPy encoder's token budget (and the model allows it)."""
-        if len(texts) > self._budget:
+        """Whether a call fits the NumPy encoder's token budget (and the model allows it): the
+        query budget, or :data:`COLD_TOKENS` while sentence-transformers is not loaded."""
+        budget = self._budget
+        if self._model is None and budget > 0:
+            budget = COLD_TOKENS * budget // QUERY_TOKENS
+        if len(texts) > budget:
             return False
         bert = self._query_model()
-        return bert is not None and bert.token_count(texts) <= self._budget
+        return bert is not None and bert.token_count(texts) <= budget
 
     def embed(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """Embed texts into a ``(len(texts), dim)`` float32 array of unit vectors."""

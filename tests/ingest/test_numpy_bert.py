@@ -137,6 +137,15 @@ def test_embedder_answers_small_calls_without_sentence_transformers():
     assert emb.embed([]).shape == (0, 384)
 
 
+def test_a_draft_sized_call_stays_on_numpy_while_sentence_transformers_is_not_loaded():
+    """A follow-up draft embeds a few dozen passage sentences: past the query budget, but
+    cheaper on NumPy than importing torch in a command-line process."""
+    emb = Embedder()
+    texts = [f"Sentence {i}: customer data stays in the EU region you choose." for i in range(60)]
+    assert 512 < emb._query_model().token_count(texts) <= 4096
+    assert emb.embed(texts).shape == (60, 384) and emb._model is None
+
+
 def test_embedder_never_uses_numpy_for_an_incompatible_folder(model_copy):
     _edit(model_copy / "1_Pooling/config.json", pooling_mode_mean_tokens=False,
           pooling_mode_cls_token=True)
@@ -155,13 +164,15 @@ def test_embedder_sends_bulk_to_sentence_transformers_with_the_same_vectors():
     both = bulk.embed(TEXTS[:2])
     assert bulk._model is not None and np.abs(one - both).max() < 1e-6
     big = Embedder(query_tokens=64)
-    big.embed(TEXTS[-1:])  # 256 tokens: past the budget, so sentence-transformers loads
+    big.embed(TEXTS[-1:] * 3)  # 768 tokens: past even the cold budget (8 x 64), so it loads
     assert big._model is not None
     calls = []
     encode = big._model.encode
     big._model.encode = lambda *a, **k: calls.append(a) or encode(*a, **k)
     assert np.abs(big.embed(TEXTS[:1]) - one[:1]).max() < 1e-6
     assert calls == [] and big.encoder == "numpy"  # small calls stay on NumPy
+    big.embed(TEXTS[-1:])  # 256 tokens: once loaded, past the query budget goes to it
+    assert len(calls) == 1
 
 
 def test_query_path_imports_no_torch():
