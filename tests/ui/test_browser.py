@@ -95,16 +95,20 @@ def open_tab(driver, title: str) -> None:
     wait_for(lambda: tab.get_attribute("aria-selected") == "true", f"{title} selected")
 
 
-def choose(driver, elem_id: str, label_start: str) -> None:
-    """Pick the option of a ``gr.Dropdown`` whose label starts with ``label_start``."""
+def choose(driver, elem_id: str, label_start: str, contains: bool = False) -> None:
+    """Pick the option of a ``gr.Dropdown`` whose label starts with ``label_start`` (with
+    ``contains``: holds it, ignoring case)."""
     from selenium.webdriver.common.by import By
+
+    def fits(label: str) -> bool:
+        return label_start.lower() in label.lower() if contains else label.startswith(label_start)
 
     box = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, f"#{elem_id} input"),
                    f"dropdown {elem_id}")
     box.click()
     option = wait_for(lambda: next(o for o in driver.find_elements(By.CSS_SELECTOR,
                                                                      f"#{elem_id} ul li")
-                                   if o.text.strip().startswith(label_start)),
+                                   if fits(o.text.strip()) and "Other mention" not in o.text),
                       f"option {label_start!r} in {elem_id}")
     option.click()
 
@@ -139,7 +143,7 @@ def test_views_in_a_real_browser(browser, app_url, tmp_path):
     screenshot(browser, tmp_path, "objections")
 
     # drill down to a recorded quote: the player starts at the quote
-    choose(browser, "cm-theme", "The price is too high")
+    choose(browser, "cm-theme", "price", contains=True)  # labels are key phrases: "Price · high"
     choose(browser, "cm-quote", "stereo-1")
     audio = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#cm-quote-context audio"),
                      "the audio player")
