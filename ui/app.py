@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import socket
 import threading
 
 from ingest.errors import InputError
@@ -33,6 +34,25 @@ def parse_auth(auth: str | None) -> tuple[str, str] | None:
     if not sep or not user or not password:
         raise InputError("--auth must be 'user:password' with both parts non-empty.")
     return user, password
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise :class:`InputError` when something already listens on ``host:port`` (the server
+    would fail later with a traceback)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise InputError(f"Cannot serve on {host}: {exc.strerror}. Give a host name or "
+                         "address of this machine with --host.") from exc
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise InputError(
+                f"Port {port} on {host} is in use (another callmine or app is serving there): "
+                f"{exc.strerror}. Stop it, or pick another port, e.g. --port {port + 1}.") from exc
 
 
 def check_binding(host: str, auth: tuple[str, str] | None) -> None:
@@ -86,6 +106,7 @@ def serve(workspace: Workspace, settings: Settings, host: str = "127.0.0.1", por
 
     credentials = parse_auth(auth or settings.auth)
     check_binding(host, credentials)
+    check_port(host, port)
     warm_up(workspace)
     app = build_app(workspace, settings)
     app.queue(default_concurrency_limit=4)

@@ -70,9 +70,16 @@ def _batch_text(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _workspace(settings: Settings):
+def _workspace(settings: Settings, create: bool = False):
+    """The workspace the settings name, created on first use (the contract). Commands that
+    only read (everything but ingest and ui) say so on stderr when they had to create it: a
+    mistyped ``--workspace`` would otherwise silently answer "no calls yet"."""
     from ingest.store import Workspace
 
+    root = Path(settings.workspace)
+    if not create and not (root / "callmine.db").is_file():
+        print(f"callmine: note: there was no workspace at {root}; an empty one was created. "
+              "Check --workspace (or CALLMINE_WORKSPACE) if you meant another.", file=sys.stderr)
     return Workspace.from_settings(settings)
 
 
@@ -115,9 +122,12 @@ def _clock(seconds: float | None) -> str:
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.pipeline import CallIngestor, ContentIngestor, ingest_messaging
 
-    ws = _workspace(settings)
+    ws = _workspace(settings, create=True)
     if args.what == "messaging":
         result = ingest_messaging(ws, Path(args.file))
+        if result.status in ("stored", "replaced") and ws.calls():
+            # talk-track uses depend on the messaging: analyse the calls again (as the app does)
+            _after_calls(ws, settings, None, not args.quiet)
         data = {"results": [{"path": result.path, "status": result.status,
                              "id": result.record_id, "message": result.message}],
                 "counts": {result.status: 1}}
@@ -171,7 +181,7 @@ def _calls(args: argparse.Namespace, settings: Settings) -> int:
          "kind": c.kind, "duration": c.duration, "source": c.source}
         for c in ws.calls()]}
     emit(args, data, lambda d: "\n".join(
-        f"{c['call_id']:<24} {c['date'] or '':<10} {c['outcome'] or '':<5} {c['rep'] or '':<18} "
+        f"{c['call_id']:<24} {str(c['date'] or ''):<10} {c['outcome'] or '':<5} {c['rep'] or '':<18} "
         f"{c['account'] or ''}" for c in d["calls"]) or "no calls yet: callmine ingest calls PATH")
     return 0
 
@@ -212,7 +222,8 @@ def _assets(args: argparse.Namespace, settings: Settings) -> int:
 def _ui(args: argparse.Namespace, settings: Settings) -> int:
     from ui.app import serve
 
-    serve(_workspace(settings), settings, host=args.host, port=args.port, auth=args.auth)
+    serve(_workspace(settings, create=True), settings, host=args.host, port=args.port,
+          auth=args.auth)
     return 0
 
 

@@ -131,3 +131,21 @@ def test_empty_workspace_gives_empty_list_and_a_hint(tmp_path, capsys, command, 
 def test_unknown_call_exits_2(tmp_path, capsys):
     code, _, err = run(capsys, "--workspace", str(tmp_path / "ws"), "objections", "--call", "x")
     assert code == 2 and "No call 'x'" in err
+
+
+@pytest.mark.slow
+def test_messaging_ingested_after_the_calls_counts_their_talk_tracks(tmp_path, messaging_file,
+                                                                     capsys):
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    (calls / "a.txt").write_text(CALL_A)
+    (calls / "b.txt").write_text(CALL_B)
+    (calls / "calls.csv").write_text(MANIFEST)
+    ws = str(tmp_path / "ws")
+    code, _, err = run(capsys, "--workspace", ws, "-q", "ingest", "calls", str(calls),
+                       "--manifest", str(calls / "calls.csv"))
+    assert code == 0, err
+    assert run(capsys, "--workspace", ws, "-q", "ingest", "messaging", str(messaging_file))[0] == 0
+    code, out, _ = run(capsys, "--workspace", ws, "messages", "--format", "json")
+    payback = json.loads(out)["messages"][0]
+    assert code == 0 and (payback["id"], payback["uses"], payback["calls"]) == ("payback", 2, 2)

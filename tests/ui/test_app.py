@@ -69,6 +69,19 @@ def test_warm_up_loads_the_query_encoder_in_the_background_without_torch(tmp_pat
     ws.close()
 
 
+def test_serve_says_when_the_port_is_in_use(workspace, settings):
+    import socket
+
+    from ui.app import serve
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(InputError, match=f"Port {port} on 127.0.0.1 is in use.*--port"):
+            serve(workspace, settings, port=port, block=False)
+
+
 def test_serve_refuses_a_network_address_without_auth(workspace, settings, free_port):
     from ui.app import serve
 

@@ -208,3 +208,25 @@ def test_questionnaire_to_csv_and_xlsx(capsys, tmp_path, lumio_dir):
     assert (sheet["B2"].value, sheet["B2"].data_type) == ("=1+2", "s")
     assert (sheet["B3"].value, sheet["D3"].value) == ("Where is our data hosted?",
                                                       "lumio-security")
+
+
+@pytest.mark.slow
+def test_calls_lists_each_date(capsys, tmp_path):
+    (tmp_path / "c1.txt").write_text(TXT)
+    (tmp_path / "calls.csv").write_text("file,call_id,date,rep,account,outcome\n"
+                                        "c1.txt,c1,2026-03-04,Rep,Acme,won\n")
+    ws = str(tmp_path / "ws")
+    code, _, err = run(capsys, "--workspace", ws, "-q", "ingest", "calls", str(tmp_path / "c1.txt"),
+                       "--manifest", str(tmp_path / "calls.csv"))
+    assert code == 0, err
+    code, out, _ = run(capsys, "--workspace", ws, "calls")
+    assert code == 0
+    assert out.split()[:5] == ["c1", "2026-03-04", "won", "Rep", "Acme"]
+
+
+def test_a_read_command_on_a_new_folder_says_it_created_an_empty_workspace(capsys, tmp_path):
+    code, out, err = run(capsys, "--workspace", str(tmp_path / "typo"), "calls")
+    assert code == 0 and "no calls yet" in out
+    assert f"there was no workspace at {tmp_path / 'typo'}" in err and "--workspace" in err
+    code, _, err = run(capsys, "--workspace", str(tmp_path / "typo"), "calls")
+    assert code == 0 and "no workspace" not in err  # it exists now: nothing to say
