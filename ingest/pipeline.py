@@ -35,6 +35,11 @@ from ingest.textfile import file_size
 from ingest.transcripts import TRANSCRIPT_EXTENSIONS, build_turns, read_transcript
 
 log = logging.getLogger(__name__)
+NO_REP_SIDE = ("; WARNING: no speaker is on the rep side, so every line is read as the "
+               "buyer's (the rep's pitch would count as objections). Give the rep's name in "
+               "the manifest's rep column, or label the rep's lines Rep, Seller, Sales, AE, SDR "
+               "or Agent")
+"""Said of a stored call none of whose speakers is on the rep side."""
 
 CALL_EXTENSIONS = tuple(AUDIO_EXTENSIONS) + tuple(TRANSCRIPT_EXTENSIONS)
 
@@ -209,7 +214,8 @@ class CallIngestor:
         kept = (self.workspace.keep_copy(path, digest, "audio" if kind == "audio" else "files")
                 if keep else None)
         status = self.workspace.save_call(call, file=kept)
-        return FileResult(str(path), status, meta.call_id, f"{len(turns)} turns")
+        return FileResult(str(path), status, meta.call_id, f"{len(turns)} turns"
+                          + ("" if any(t.side == "rep" for t in turns) else NO_REP_SIDE))
 
     def _segments(self, path: Path, progress: bool):
         if path.suffix.lower() in TRANSCRIPT_EXTENSIONS:

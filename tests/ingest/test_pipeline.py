@@ -134,3 +134,17 @@ def test_messaging_is_stored_once(workspace, tmp_path):
     assert workspace.messaging().company.name == "Vantora"
     with pytest.raises(InputError, match="no such file"):
         ingest_messaging(workspace, tmp_path / "nope.yaml")
+
+
+def test_a_call_with_nobody_on_the_rep_side_is_stored_with_a_warning(workspace, settings,
+                                                                      tmp_path):
+    (tmp_path / "anon.txt").write_text("Alice: We could start next month.\n"
+                                       "Bob: The price is too high for us.\n")
+    (tmp_path / "labelled.txt").write_text("Rep: We could start next month.\n"
+                                           "Bob: The price is too high for us.\n")
+    batch = CallIngestor(workspace, settings).run([tmp_path / "anon.txt",
+                                                   tmp_path / "labelled.txt"])
+    anon, labelled = batch.results
+    assert anon.status == "stored" and anon.message.startswith("2 turns; WARNING: no speaker")
+    assert "manifest's rep column" in anon.message
+    assert labelled.status == "stored" and labelled.message == "2 turns"
