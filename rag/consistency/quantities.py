@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 Kind = str
 """``percent``, ``money``, ``duration``, ``count``, ``multiple`` or ``year``."""
@@ -439,7 +439,8 @@ def compatible(claim: Quantity, fact: Quantity) -> bool | None:
 
 
 def _exact(q: Quantity) -> Quantity:
-    return Quantity(q.value, q.kind, q.unit, "exact", q.high, q.decimals, q.text, q.start, q.end)
+    """The same quantity read as an exact value (every other field kept, ``delta`` included)."""
+    return replace(q, qualifier="exact")
 
 
 def _same_money_unit(claim: Quantity, fact: Quantity) -> bool:

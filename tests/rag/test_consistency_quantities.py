@@ -134,3 +134,14 @@ def test_compatible(fact, claim, expected):
 
 def test_different_kinds_cannot_be_compared():
     assert compatible(one("99.9% of customers"), one("1,200 customers")) is None
+
+
+def test_an_exact_copy_keeps_every_field_but_the_qualifier():
+    from rag.consistency.quantities import _exact
+
+    [faster] = [q for q in find_quantities("Go live four days faster, from $39 a month.")
+                if q.kind == "duration"]
+    assert faster.delta
+    exact = _exact(faster)
+    assert exact.qualifier == "exact" and exact.delta
+    assert (exact.value, exact.unit, exact.text) == (faster.value, faster.unit, faster.text)
