@@ -48,11 +48,37 @@ class Redactor:
             lambda m: "[PHONE]" if sum(c.isdigit() for c in m.group()) >= 7 else m.group(), text
         )
 
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of ``text`` that :meth:`text` replaces (they may overlap)."""
+        out = [m.span() for m in _EMAIL.finditer(text)]
+        for m in _CARD.finditer(text):
+            digits = re.sub(r"\D", "", m.group())
+            if 13 <= len(digits) <= 19 and _luhn(digits):
+                out.append(m.span())
+        out += [m.span() for m in _PHONE.finditer(text)
+                if sum(c.isdigit() for c in m.group()) >= 7]
+        return out
+
     def segment(self, segment: Segment) -> Segment:
-        """A copy of the segment with redacted text; word timings of redacted words dropped."""
+        """A copy of the segment with redacted text, and without the timing of every word that
+        overlaps a redacted span: a card or phone number spoken as several words ("4111 1111
+        ...") is dropped word by word, though no single word is a number on its own. A word
+        that cannot be found in the text is dropped when it holds a digit or an "@"."""
         clean = self.text(segment.text)
         if clean == segment.text:
             return segment
-        words = [w for w in segment.words if self.text(w.text) == w.text]
+        spans = self.spans(segment.text)
+        kept, at = [], 0
+        for w in segment.words:
+            word = w.text.strip()
+            found = segment.text.find(word, at) if word else -1
+            if found < 0:
+                if not any(c.isdigit() or c == "@" for c in word):
+                    kept.append(w)
+                continue
+            end = found + len(word)
+            at = end
+            if not any(start < end and found < stop for start, stop in spans):
+                kept.append(w)
         return replace(segment, text=clean, words=[Word(w.start, w.end, w.text, w.probability)
-                                                   for w in words])
+                                                   for w in kept])

@@ -28,6 +28,19 @@ def test_segment_words_of_redacted_spans_are_dropped():
     assert [w.text for w in out.words] == ["write", "to"]
 
 
+def test_a_number_spoken_as_several_words_loses_every_word_timing():
+    text = "my card is 4111 1111 1111 1111 and my phone 415 555 0100 thanks"
+    words = [Word(i * 0.3, i * 0.3 + 0.25, f" {w}") for i, w in enumerate(text.split())]
+    out = Redactor().segment(Segment("Buyer", text, 0.0, 5.0, words))
+    assert out.text == "my card is [CARD] and my phone [PHONE] thanks"
+    assert [w.text.strip() for w in out.words] == ["my", "card", "is", "and", "my", "phone",
+                                                   "thanks"]
+    # a word the text does not hold is kept unless it could carry a number or an address
+    odd = Segment("Buyer", "call 415 555 0100", 0.0, 2.0,
+                  [Word(0.0, 0.5, "call"), Word(0.5, 1.0, "four-fifteen"), Word(1.0, 2.0, "0100x")])
+    assert [w.text for w in Redactor().segment(odd).words] == ["call", "four-fifteen"]
+
+
 @pytest.mark.slow
 def test_redaction_applies_before_storing(workspace, settings, tmp_path):
     (tmp_path / "c.txt").write_text("Rep: What's the best email?\nBuyer: It's ana@globex.com, "
