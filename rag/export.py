@@ -10,6 +10,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
+from rag.questionnaire import safe_cell
 from rag.records import Answer, GapReport, Recommendation, ThemeGap
 
 CSV_COLUMNS = ("status", "theme_id", "label", "category", "count", "lost", "coverage",
@@ -136,7 +137,9 @@ def write_markdown(report: GapReport, path: Path) -> Path:
 
 
 def write_csv(report: GapReport, path: Path) -> Path:
-    """One row per theme (gaps first, by priority; then covered themes): :data:`CSV_COLUMNS`."""
+    """One row per theme (gaps first, by priority; then covered themes): :data:`CSV_COLUMNS`.
+    Text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` first) is
+    prefixed with an apostrophe (:func:`rag.questionnaire.safe_cell`)."""
     path = Path(path)
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
@@ -144,10 +147,10 @@ def write_csv(report: GapReport, path: Path) -> Path:
         for status, items in (("gap", report.gaps), ("covered", report.covered)):
             for g in items:
                 b = g.best
-                writer.writerow([status, g.theme_id, g.label, g.category, g.count, g.lost,
-                                 f"{g.coverage:.4f}", f"{g.covered_share:.4f}",
-                                 f"{g.priority:.4f}", g.stage or "",
-                                 b.asset_id if b else "", b.title if b else "",
-                                 f"{b.score:.4f}" if b else "", b.location if b else "",
-                                 b.passage if b else ""])
+                writer.writerow([safe_cell(v) for v in (
+                    status, g.theme_id, g.label, g.category, g.count, g.lost,
+                    f"{g.coverage:.4f}", f"{g.covered_share:.4f}", f"{g.priority:.4f}",
+                    g.stage or "", b.asset_id if b else "", b.title if b else "",
+                    f"{b.score:.4f}" if b else "", b.location if b else "",
+                    b.passage if b else "")])
     return path

@@ -8,8 +8,10 @@ else there (progress and logs go to stderr). Exit codes: 0 success, 2 bad usage 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -297,6 +299,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _detach_stdout() -> None:
+    """Point stdout at /dev/null, so nothing more is written to a closed pipe at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``callmine`` command."""
     offline_environment()
@@ -317,7 +328,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         handler = getattr(args, "handler", None) or _COMMANDS[args.command]
-        return handler(args, settings)
+        code = handler(args, settings)
+        sys.stdout.flush()  # a closed pipe surfaces here, not at interpreter exit
+        return code
+    except BrokenPipeError:  # `callmine ... | head`: the reader left; end quietly
+        _detach_stdout()
+        return 141
     except CallmineError as exc:
         print(f"callmine: {exc}", file=sys.stderr)
         return exc.exit_code

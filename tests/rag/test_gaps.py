@@ -182,3 +182,16 @@ def test_json_shape_and_exports(gap_ws, tmp_path):
     assert tuple(rows[0]) == CSV_COLUMNS
     assert [(r[0], r[1]) for r in rows[1:]] == [("gap", "eu"), ("gap", "sap"),
                                                ("gap", "cancel"), ("covered", "encrypt")]
+
+
+def test_csv_export_neutralises_formula_cells(tmp_path):
+    from rag.records import BestAsset, GapReport, ThemeGap
+
+    gap = ThemeGap(theme_id="t1", label='=HYPERLINK("http://evil.example","SAP")',
+                   category="integration", count=3, lost=2, coverage=0.2, priority=0.9,
+                   best=BestAsset("a1", "@SUM(A1:A9)", "+1 555 0100 call us", 0.31))
+    with write_csv(GapReport(gaps=[gap]), tmp_path / "gaps.csv").open(newline="") as fh:
+        row = list(csv.reader(fh))[1]
+    assert row[2] == "'=HYPERLINK(\"http://evil.example\",\"SAP\")"
+    assert row[11] == "'@SUM(A1:A9)" and row[14] == "'+1 555 0100 call us"
+    assert row[4] == "3" and row[6] == "0.2000"  # numbers stay numbers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -230,3 +231,40 @@ def test_a_read_command_on_a_new_folder_says_it_created_an_empty_workspace(capsy
     assert f"there was no workspace at {tmp_path / 'typo'}" in err and "--workspace" in err
     code, _, err = run(capsys, "--workspace", str(tmp_path / "typo"), "calls")
     assert code == 0 and "no workspace" not in err  # it exists now: nothing to say
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path, monkeypatch, capsys):
+    class ClosedPipe:
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    ws = str(tmp_path / "ws")
+    assert main(["--workspace", ws, "-q", "calls"]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr("sys.stdout", ClosedPipe())
+    code = main(["--workspace", ws, "-q", "calls"])
+    monkeypatch.undo()
+    assert code == 141
+    assert capsys.readouterr().err == ""
+
+
+def test_a_closed_pipe_in_a_real_shell_pipeline(tmp_path):
+    """`callmine calls --format json | head -c 1` ends with no traceback and no message."""
+    import subprocess
+    import sys
+
+    lines = "".join(f"[00:{i % 60:02d}] Rep: line {i} of a long call about pricing.\n"
+                    for i in range(1500))
+    (tmp_path / "long.txt").write_text(lines)
+    ws = str(tmp_path / "ws")
+    assert main(["--workspace", ws, "-q", "ingest", "calls", str(tmp_path / "long.txt")]) == 0
+    code = (f"import sys; from ui.cli import main; "
+            f"sys.exit(main(['--workspace', {ws!r}, 'transcript', 'long', '--format', 'json']))")
+    script = f'{sys.executable} -c "{code}" | head -c 1 >/dev/null; echo ${{PIPESTATUS[0]}}'
+    proc = subprocess.run(["/bin/bash", "-c", script], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert proc.stdout.strip() in ("0", "141"), proc
+    assert "Error" not in proc.stderr and "internal error" not in proc.stderr, proc.stderr
