@@ -299,6 +299,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _no_progress_bars() -> None:
+    """``-q``: no progress bars from the model libraries either ("Loading weights ...")."""
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"  # read when huggingface_hub is imported
+    if "huggingface_hub" in sys.modules:
+        from huggingface_hub.utils import disable_progress_bars
+
+        disable_progress_bars()
+    if "transformers" in sys.modules:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+
+
 def _detach_stdout() -> None:
     """Point stdout at /dev/null, so nothing more is written to a closed pipe at exit."""
     try:
@@ -318,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if args.quiet:
+        _no_progress_bars()
     for noisy in ("httpx", "chromadb", "faster_whisper", "sentence_transformers"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.WARNING - 10 * (args.verbose - 1)))
     try:

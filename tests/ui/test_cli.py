@@ -268,3 +268,20 @@ def test_a_closed_pipe_in_a_real_shell_pipeline(tmp_path):
                           cwd=Path(__file__).resolve().parents[2])
     assert proc.stdout.strip() in ("0", "141"), proc
     assert "Error" not in proc.stderr and "internal error" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.slow
+def test_quiet_means_no_progress_bars_from_the_model_libraries(tmp_path):
+    import subprocess
+    import sys
+
+    # long enough that the analysis loads sentence-transformers (and its "Loading weights")
+    (tmp_path / "c1.txt").write_text("".join(
+        f"[00:{i % 60:02d}] {'Rep' if i % 2 else 'Kim'}: point {i} about the price and the "
+        "contract terms we discussed.\n" for i in range(600)))
+    code = ("import sys; from ui.cli import main; sys.exit(main(['--workspace', "
+            f"{str(tmp_path / 'ws')!r}, '-q', 'ingest', 'calls', {str(tmp_path / 'c1.txt')!r}]))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert proc.returncode == 0, proc.stderr
+    assert "Loading weights" not in proc.stderr and "%|" not in proc.stderr, proc.stderr
