@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -37,13 +38,34 @@ def command(name: str) -> Callable[[Handler], Handler]:
 # -- output ----------------------------------------------------------------------------------
 
 
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal: escape sequences and control characters (but newlines and
+    tabs) removed, so a transcript cannot move the cursor, retitle the window or hide lines.
+
+    Example:
+        >>> printable("ok\\x1b[2J\\x1b]0;pwned\\x07 done\\r")
+        'ok done'
+    """
+    return _CONTROL.sub("", _ESCAPES.sub("", text))
+
+
+def one_line(text: str) -> str:
+    """A name on one line: newlines and other control characters shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
 def emit(args: argparse.Namespace, data: dict[str, Any], text: Callable[[dict], str]) -> None:
-    """Print ``data`` as one JSON document, or as text for people."""
+    """Print ``data`` as one JSON document (control characters escaped by JSON), or as text
+    for people (:func:`printable`)."""
     if args.format == "json":
         json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(text(data).rstrip("\n") + "\n")
+        sys.stdout.write(printable(text(data).rstrip("\n")) + "\n")
     sys.stdout.flush()
 
 
@@ -64,9 +86,9 @@ def _batch_text(data: dict[str, Any]) -> str:
     lines = []
     for r in data["results"]:
         mark = {"stored": "+", "replaced": "~", "unchanged": "=", "failed": "!"}[r["status"]]
-        detail = f" ({r['message']})" if r["message"] else ""
-        ident = f" -> {r['id']}" if r["id"] else ""
-        lines.append(f"{mark} {r['status']:9} {r['path']}{ident}{detail}")
+        detail = f" ({one_line(r['message'])})" if r["message"] else ""
+        ident = f" -> {one_line(r['id'])}" if r["id"] else ""
+        lines.append(f"{mark} {r['status']:9} {one_line(r['path'])}{ident}{detail}")
     summary = ", ".join(f"{n} {s}" for s, n in sorted(data["counts"].items()))
     lines.append(summary or "nothing to ingest")
     return "\n".join(lines)
@@ -350,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         _detach_stdout()
         return 141
     except CallmineError as exc:
-        print(f"callmine: {exc}", file=sys.stderr)
+        print(f"callmine: {printable(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("callmine: interrupted", file=sys.stderr)

@@ -285,3 +285,19 @@ def test_quiet_means_no_progress_bars_from_the_model_libraries(tmp_path):
                           cwd=Path(__file__).resolve().parents[2])
     assert proc.returncode == 0, proc.stderr
     assert "Loading weights" not in proc.stderr and "%|" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.slow
+def test_text_output_carries_no_terminal_escapes_and_one_line_per_file(capsys, tmp_path):
+    hostile = "Rep: Hello \x1b[2J\x1b]0;owned\x07there.\nKim Roe: The price\r is too high.\n"
+    name = tmp_path / "odd\nname.txt"
+    name.write_text(hostile)
+    ws = str(tmp_path / "ws")
+    code, out, err = run(capsys, "--workspace", ws, "-q", "ingest", "calls", str(name))
+    assert code == 0, err
+    assert len(out.strip().splitlines()) == 2 and "odd\\nname.txt" in out  # result + summary
+    code, out, _ = run(capsys, "--workspace", ws, "transcript", "odd\nname")
+    assert code == 0 and "Hello there." in out
+    assert not any(c in out for c in "\x1b\x07\r")
+    code, out, _ = run(capsys, "--workspace", ws, "--format", "json", "transcript", "odd\nname")
+    assert "\\u001b[2J" in out  # JSON keeps the text, escaped
