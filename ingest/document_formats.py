@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from ingest.records import Section
+from ingest.textfile import load_yaml
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +201,7 @@ def _front_matter(text: str) -> tuple[str | None, str]:
         log.debug("front matter of %d characters; not parsed", len(match[1]))
         return None, text[match.end():]
     try:
-        meta = yaml.safe_load(match[1])
+        meta = load_yaml(match[1])
         if isinstance(meta, dict) and isinstance(meta.get("title"), str):
             title = meta["title"].strip() or None
     except (yaml.YAMLError, RecursionError, ValueError):  # ValueError: a huge integer

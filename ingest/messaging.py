@@ -27,7 +27,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from ingest.errors import MessagingError
-from ingest.textfile import read_text
+from ingest.textfile import load_yaml, read_text
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 MAX_YAML_NODES = 100_000
@@ -142,7 +142,7 @@ def load_messaging(path: Path) -> Messaging:
     name = path.name
     text = read_text(path, MessagingError)
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except RecursionError:
         raise MessagingError(f"{name}: nested too deeply to be a messaging file; check its "
                              "indentation and brackets.") from None

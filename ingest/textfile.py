@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import codecs
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from ingest.errors import CorruptFileError, InputError
 
@@ -105,3 +108,31 @@ def read_text(path: Path, error: type[InputError] = CorruptFileError) -> str:
     except OSError as exc:  # file_size has named a folder or a missing file already
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc}).") from None
     return decode_text(data, path.name, error)
+
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """The safe loader, refusing aliases (see :func:`load_yaml`)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.events.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, f"aliases (*{event.anchor}) are not allowed in this file; write the "
+                "values out", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML from a user's file with the safe loader, refusing aliases (``*name``, and so
+    merge keys ``<<: *name``): a few lines of nested aliases expand to billions of nodes (the
+    "billion laughs"), and messaging files and front matter have no use for them.
+
+    Raises:
+        yaml.YAMLError: on a syntax error or an alias (its ``problem`` says which).
+
+    Example:
+        >>> load_yaml("talk_tracks: [{id: payback}]")
+        {'talk_tracks': [{'id': 'payback'}]}
+    """
+    return yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader subclass: no arbitrary objects

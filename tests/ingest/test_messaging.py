@@ -125,3 +125,25 @@ def test_wrong_top_level(tmp_path, text, message):
 def test_not_utf8(tmp_path):
     with pytest.raises(MessagingError, match=r"^messaging\.yaml: not UTF-8 text"):
         load_messaging(yaml_file(tmp_path, "company: {name: Soci\xe9t\xe9}\n".encode("latin-1")))
+
+
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8))
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once(tmp_path):
+    import time
+
+    path = tmp_path / "messaging.yaml"
+    path.write_text("company: {name: Vantora}\n" + BOMB)
+    t = time.perf_counter()
+    with pytest.raises(MessagingError, match=r"aliases \(\*a\) are not allowed"):
+        load_messaging(path)
+    assert time.perf_counter() - t < 1.0
+
+
+def test_front_matter_with_aliases_is_ignored_and_the_body_kept():
+    from ingest.document_formats import _front_matter
+
+    title, body = _front_matter("---\ntitle: Bomb\n" + BOMB + "---\n# Heading\n\nBody.\n")
+    assert title is None and body.startswith("# Heading")
