@@ -55,24 +55,53 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
+class RefusedPath(type(Path())):
+    """A path :func:`expand_paths` found but ingest refuses; ingesting it fails with
+    ``reason`` (so it still gets its result line)."""
+
+    reason = ""
+
+
+def _refused(path: Path, reason: str) -> RefusedPath:
+    out = RefusedPath(path)
+    out.reason = reason
+    return out
+
+
 def expand_paths(paths: Iterable[Path], extensions: tuple[str, ...]) -> list[Path]:
     """Files named directly, plus the files with a known extension inside named folders.
 
     Folders are walked recursively; hidden files and ``.csv`` manifests are left out. Files
-    named directly are kept whatever their extension, so an unknown one is reported.
+    named directly are kept whatever their extension, so an unknown one is reported. Every
+    path still gets a result: a link inside a folder that points outside it is not followed
+    and a named folder with no known file fails (both as :class:`RefusedPath`).
     """
     files: list[Path] = []
     for path in paths:
         path = Path(path)
         if path.is_dir():
+            root = path.resolve()
+            found = 0
             for child in sorted(path.rglob("*")):
                 rel = child.relative_to(path)
                 if any(part.startswith(".") for part in rel.parts) or not child.is_file():
                     continue
-                if child.suffix.lower() in extensions:
+                if child.suffix.lower() not in extensions:
+                    if child.suffix.lower() != ".csv":
+                        log.info("skipping %s: not a %s file", child, "/".join(extensions))
+                    continue
+                found += 1
+                if child.is_symlink() and not child.resolve().is_relative_to(root):
+                    files.append(_refused(child, (
+                        f"{child}: a link to {child.resolve()}, outside {path}; links that "
+                        "leave the folder are not followed. Copy the file in, or name it "
+                        "directly.")))
+                else:
                     files.append(child)
-                elif child.suffix.lower() != ".csv":
-                    log.info("skipping %s: not a %s file", child, "/".join(extensions))
+            if not found:
+                files.append(_refused(path, (
+                    f"{path}: a folder with no {'/'.join(extensions)} file in it (hidden files "
+                    "are skipped).")))
         else:
             files.append(path)
     seen: set[Path] = set()
@@ -86,6 +115,8 @@ def expand_paths(paths: Iterable[Path], extensions: tuple[str, ...]) -> list[Pat
 
 
 def _check_file(path: Path, extensions: tuple[str, ...], expected: str) -> None:
+    if isinstance(path, RefusedPath):
+        raise InputError(path.reason)
     size = file_size(path)  # a missing or unreadable file, a NUL byte in the name
     if path.suffix.lower() not in extensions:
         raise UnsupportedFileError(f"Expected {expected}, got '{path.name}'.")
@@ -179,7 +210,8 @@ class CallIngestor:
                                                            progress))
 
     def _needs_transcription(self, path: Path, table) -> bool:
-        if path.suffix.lower() not in AUDIO_EXTENSIONS or not path.is_file():
+        if isinstance(path, RefusedPath) or path.suffix.lower() not in AUDIO_EXTENSIONS or \
+                not path.is_file():
             return False
         if path.stat().st_size == 0:
             return False

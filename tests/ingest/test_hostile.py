@@ -385,8 +385,22 @@ def test_yaml_alias_bomb_is_refused(tmp_path):
              "c: [" + ", ".join(["*b"] * 100) + "]", "company: {name: Acme}"]
     path = tmp_path / "messaging.yaml"
     path.write_text("\n".join(lines), encoding="utf-8")
-    with pytest.raises(InputError, match=r"^messaging\.yaml: holds more than 100,000 values"):
+    with pytest.raises(InputError, match=r"^messaging\.yaml: .*aliases \(\*a\) are not allowed"):
         load_messaging(path)
+
+
+def test_yaml_merge_key_bomb_is_refused_at_once(tmp_path):
+    import time
+
+    lines = ["a: &a {" + ", ".join(f"k{i}: x" for i in range(50)) + "}"]
+    lines += [f"m{i}: &m{i}\n  <<: [*a{', *m' + str(i - 1) if i else ''}]\n  z{i}: 1"
+              for i in range(30)]
+    path = tmp_path / "messaging.yaml"
+    path.write_text("company: {name: Acme}\n" + "\n".join(lines), encoding="utf-8")
+    t = time.perf_counter()
+    with pytest.raises(InputError, match="aliases .* are not allowed"):
+        load_messaging(path)
+    assert time.perf_counter() - t < 1.0
 
 
 # -- file names: ../ and NUL bytes --------------------------------------------------------------

@@ -148,3 +148,22 @@ def test_a_call_with_nobody_on_the_rep_side_is_stored_with_a_warning(workspace, 
     assert anon.status == "stored" and anon.message.startswith("2 turns; WARNING: no speaker")
     assert "manifest's rep column" in anon.message
     assert labelled.status == "stored" and labelled.message == "2 turns"
+
+
+def test_links_leaving_the_folder_and_empty_folders_get_a_failed_line(workspace, tmp_path):
+    outside = tmp_path / "secret.md"
+    outside.write_text("# Secret\n\nroot:x:0:0:root:/root:/bin/bash\n")
+    docs = tmp_path / "docs"
+    (docs / "adir.md").mkdir(parents=True)  # a folder named like a document
+    (docs / "ok.md").write_text("# Pricing\n\nPlans start at $39 a month.\n")
+    (docs / "link.md").symlink_to(outside)
+    (docs / "sub").mkdir()
+    (docs / "sub" / "faq.md").symlink_to(docs / "ok.md")  # stays inside: followed (same file)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    batch = ContentIngestor(workspace).run([docs, empty])
+    lines = {Path(r.path).name: (r.status, r.message) for r in batch.results}
+    assert lines["ok.md"][0] == "stored" and "faq.md" not in lines  # the same file, once
+    assert lines["link.md"][0] == "failed" and "outside" in lines["link.md"][1]
+    assert lines["empty"][0] == "failed" and "a folder with no" in lines["empty"][1]
+    assert "secret" not in {a.asset_id for a in workspace.assets()}
