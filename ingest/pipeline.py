@@ -172,7 +172,7 @@ class CallIngestor:
         self.workspace = workspace
         self.settings = settings
         self._transcriber = transcriber
-        self.redactor = Redactor() if settings.redact else None
+        self.redactor = Redactor(settings.redact_region) if settings.redact else None
         self._futures: dict = {}
 
     @property
@@ -236,6 +236,7 @@ class CallIngestor:
         segments, kind, duration, language, rep_speakers = self._segments(path, progress)
         if self.redactor:
             segments = [self.redactor.segment(s) for s in segments]
+            meta = self.redactor.meta(meta)
         turns = build_turns(segments, rep=meta.rep, rep_speakers=rep_speakers)
         if not turns:
             raise CorruptFileError(f"{path.name}: no speech found in the call.")

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
 
     # Privacy
     redact: bool = Field(False, description="Remove emails, phone and card numbers on ingest.")
+    redact_region: str = Field(
+        "US", min_length=2, max_length=2,
+        description="Region of phone numbers written without a country code (for redaction).")
 
     # Serving
     demo_dir: Path | None = Field(None, description="Demo data folder; default: the bundled one.")

@@ -15,6 +15,11 @@ from ingest.redact import Redactor
     ("card 4111 1111 1111 1111, exp 12/28", "card [CARD], exp 12/28"),
     ("we have 1,200 customers since 2017 and 99.9% uptime at $1,500/month",
      "we have 1,200 customers since 2017 and 99.9% uptime at $1,500/month"),
+    ("Berlin office: +49 30 901820, my cell 4155550145.",
+     "Berlin office: [PHONE], my cell [PHONE]."),
+    ("invoice 2026-03-04, order 123456, version 10.2.3, ids 12345678 and 987654321",
+     "invoice 2026-03-04, order 123456, version 10.2.3, ids 12345678 and 987654321"),
+    ("jo+4155550145@acme.com", "[EMAIL]"),
 ])
 def test_redactor(text, expected):
     assert Redactor().text(text) == expected
@@ -53,3 +58,16 @@ def test_redaction_applies_before_storing(workspace, settings, tmp_path):
     assert workspace.call_file("c") is None  # no raw copy of the transcript is kept
     assert not any("ana@globex.com" in p.read_text(errors="ignore")
                    for p in (workspace.root / "files").iterdir())
+
+
+def test_speaker_names_and_manifest_fields_are_redacted(workspace, settings, tmp_path):
+    (tmp_path / "c.txt").write_text("ana@globex.com: Our budget is frozen.\n"
+                                    "Rep: Understood, thanks.\n")
+    (tmp_path / "calls.csv").write_text("file,call_id,rep,account\n"
+                                        "c.txt,c,Rep,Globex (ana@globex.com +49 30 901820)\n")
+    redacting = settings.model_copy(update={"redact": True})
+    CallIngestor(workspace, redacting).run([tmp_path / "c.txt"], tmp_path / "calls.csv")
+    call = workspace.call("c")
+    assert [t.speaker for t in call.turns] == ["[EMAIL]", "Rep"]
+    assert call.meta.account == "Globex ([EMAIL] [PHONE])" and call.meta.rep == "Rep"
+    assert [t.side for t in call.turns] == ["buyer", "rep"]
