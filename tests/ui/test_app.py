@@ -631,3 +631,20 @@ def test_the_answering_sentence_is_shown_in_bold_within_its_passage():
     assert answer_excerpt("<b>x</b> [a](b)", "[a](b)") == "&lt;b&gt;x&lt;/b&gt; **\\[a\\]\\(b\\)**"
     assert answer_excerpt("a" * 50, "missing", width=10) == "a" * 10 + "…"
     assert answer_excerpt("", None) == ""
+
+
+def test_error_messages_are_shown_as_text_not_html():
+    import gradio as gr
+
+    from ui.views.errors import require, shows_errors
+
+    @shows_errors
+    def fails():
+        raise InputError('evil<img src=x onerror=alert(1)>.md: <a href="http://x">click</a>')
+
+    with pytest.raises(gr.Error) as exc:
+        fails()
+    assert "<img" not in exc.value.message and "&lt;img src=x" in exc.value.message
+    with pytest.raises(gr.Error) as exc:
+        require(False, "<b>bold</b> & co")
+    assert exc.value.message == "&lt;b&gt;bold&lt;/b&gt; &amp; co"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -12,6 +13,14 @@ from ingest.errors import CallmineError
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def user_error(message: str):
+    """A ``gr.Error`` showing ``message`` as text: the toast renders HTML, and messages quote
+    file names and file contents (a link or an image there must not come alive)."""
+    import gradio as gr
+
+    return gr.Error(html.escape(message, quote=False), print_exception=False)
 
 
 def shows_errors(fn: F) -> F:
@@ -29,20 +38,17 @@ def shows_errors(fn: F) -> F:
         except gr.Error:
             raise
         except CallmineError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
+            raise user_error(str(exc)) from None
         except Exception as exc:
             log.exception("unexpected error in %s", fn.__name__)
-            raise gr.Error(
+            raise user_error(
                 f"Something went wrong ({type(exc).__name__}: {exc}). The details are in the "
-                "server log.", print_exception=False,
-            ) from None
+                "server log.") from None
 
     return wrapper  # type: ignore[return-value]
 
 
 def require(condition: object, message: str) -> None:
     """Raise a ``gr.Error`` with ``message`` unless ``condition`` holds (input checks)."""
-    import gradio as gr
-
     if not condition:
-        raise gr.Error(message, print_exception=False)
+        raise user_error(message)

@@ -14,7 +14,7 @@ from ingest.records import BatchResult, FileResult, Turn
 from ingest.settings import Settings
 from ingest.store import Workspace
 from insights.records import Objection
-from ui.views.errors import require, shows_errors
+from ui.views.errors import require, shows_errors, user_error
 from ui.views.text import clock, html_text, markdown_text
 
 CALL_HEADERS = ["call", "date", "rep", "account", "stage", "outcome", "segment", "kind"]
@@ -131,10 +131,7 @@ def _check_batch(batch: BatchResult, what: str) -> None:
     """Every file failed: tell the user why, as an error."""
     require(batch.results, f"No {what} files found in the upload.")
     if len(batch.failed) == len(batch.results):
-        import gradio as gr
-
-        raise gr.Error("Nothing was ingested. " + " ".join(r.message for r in batch.failed),
-                       print_exception=False)
+        raise user_error("Nothing was ingested. " + " ".join(r.message for r in batch.failed))
 
 
 def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
