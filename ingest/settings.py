@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # Serving
     demo_dir: Path | None = Field(None, description="Demo data folder; default: the bundled one.")
     auth: str | None = Field(None, description="'user:password' for the UI off loopback.")
+    allowed_hosts: str | None = Field(
+        None, description="Host names the app answers to, comma-separated (a reverse proxy's "
+        "name); default: the bound address and, on loopback, localhost.")
 
     @field_validator("rep_channel")
     @classmethod

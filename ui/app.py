@@ -55,6 +55,22 @@ def check_port(host: str, port: int) -> None:
                 f"{exc.strerror}. Stop it, or pick another port, e.g. --port {port + 1}.") from exc
 
 
+def allowed_hosts(host: str, extra: str | None = None) -> list[str]:
+    """The ``Host`` header values the app answers to: the bound address (every loopback name
+    when bound to loopback), plus ``extra`` (comma-separated). A page on another site that
+    resolves its own name to 127.0.0.1 (DNS rebinding) sends its own name and is refused.
+    Bound to every interface (0.0.0.0) without ``extra``, any host is accepted (auth is
+    required there)."""
+    names = [h.strip() for h in (extra or "").split(",") if h.strip()]
+    if host in ("0.0.0.0", "::", "") and not names:
+        return ["*"]
+    if not _is_loopback(host) and host not in ("0.0.0.0", "::", ""):
+        names.append(host)
+    # loopback names always: the server's own start-up checks use them, and a rebinding page
+    # cannot send them (the browser sends the page's own name)
+    return list(dict.fromkeys(names + ["127.0.0.1", "localhost", "::1", "[::1]"]))
+
+
 def check_binding(host: str, auth: tuple[str, str] | None) -> None:
     """Refuse to serve off loopback without authentication."""
     if not _is_loopback(host) and auth is None:
@@ -110,9 +126,14 @@ def serve(workspace: Workspace, settings: Settings, host: str = "127.0.0.1", por
     warm_up(workspace)
     app = build_app(workspace, settings)
     app.queue(default_concurrency_limit=4)
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+    hosts = allowed_hosts(host, settings.allowed_hosts)
     _, url, _ = app.launch(
         server_name=host, server_port=port, auth=credentials, prevent_thread_lock=not block,
         quiet=not block, footer_links=["api"], ssr_mode=False, css=CSS,
         allowed_paths=[str(workspace.root / "audio")],
+        app_kwargs={"middleware": [Middleware(TrustedHostMiddleware, allowed_hosts=hosts)]},
     )
     return app, url

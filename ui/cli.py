@@ -246,6 +246,8 @@ def _assets(args: argparse.Namespace, settings: Settings) -> int:
 def _ui(args: argparse.Namespace, settings: Settings) -> int:
     from ui.app import serve
 
+    if args.allowed_hosts:
+        settings = settings.model_copy(update={"allowed_hosts": args.allowed_hosts})
     serve(_workspace(settings, create=True), settings, host=args.host, port=args.port,
           auth=args.auth)
     return 0
@@ -256,6 +258,8 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from ui.app import serve
     from ui.demo import build_demo
 
+    if args.allowed_hosts:
+        settings = settings.model_copy(update={"allowed_hosts": args.allowed_hosts})
     ws = build_demo(settings, progress=not args.quiet)
     if args.build_only:
         print(f"demo workspace ready at {ws.root}", file=sys.stderr)
@@ -312,6 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=7860)
         p.add_argument("--auth", help="user:password, required to serve off loopback")
+        p.add_argument("--allowed-hosts", help="host names the app answers to, comma-separated "
+                       "(e.g. a reverse proxy's name); other Host headers are refused")
         if name == "demo":
             p.add_argument("--build-only", action="store_true", help="build, do not serve")
 

@@ -648,3 +648,37 @@ def test_error_messages_are_shown_as_text_not_html():
     with pytest.raises(gr.Error) as exc:
         require(False, "<b>bold</b> & co")
     assert exc.value.message == "&lt;b&gt;bold&lt;/b&gt; &amp; co"
+
+
+def test_allowed_hosts():
+    from ui.app import allowed_hosts
+
+    assert allowed_hosts("127.0.0.1")[:2] == ["127.0.0.1", "localhost"]
+    assert allowed_hosts("0.0.0.0") == ["*"]
+    assert allowed_hosts("0.0.0.0", "calls.acme.com, ")[0] == "calls.acme.com"
+    assert "*" not in allowed_hosts("0.0.0.0", "calls.acme.com")
+    assert allowed_hosts("192.168.1.5")[0] == "192.168.1.5"
+
+
+def test_a_foreign_host_header_is_refused(workspace, settings, free_port):
+    """DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends Host: evil.example."""
+    import urllib.error
+    import urllib.request
+
+    from ui.app import serve
+
+    port = free_port()
+    app, url = serve(workspace, settings, port=port, block=False)
+    try:
+        def get(host):
+            req = urllib.request.Request(url, headers={"Host": host})
+            try:
+                with urllib.request.urlopen(req, timeout=30) as resp:
+                    return resp.status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        assert get(f"127.0.0.1:{port}") == 200 and get(f"localhost:{port}") == 200
+        assert get(f"evil.example:{port}") == 400
+    finally:
+        app.close()
