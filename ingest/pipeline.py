@@ -124,6 +124,25 @@ def _check_file(path: Path, extensions: tuple[str, ...], expected: str) -> None:
         raise CorruptFileError(f"{path.name}: the file is empty.")
 
 
+class _Ids:
+    """The ids given in one batch: a second file that would get the id of another (two
+    ``discovery.vtt`` in two folders, ``pricing.md`` and ``pricing.txt``) fails with a line
+    instead of silently replacing the first."""
+
+    def __init__(self, kind: str, column: str) -> None:
+        self.kind = kind
+        self.column = column
+        self.first: dict[str, Path] = {}
+
+    def claim(self, record_id: str, path: Path) -> None:
+        first = self.first.setdefault(record_id, path)
+        if first != path:
+            raise InputError(
+                f"{path}: would get the {self.kind} id '{record_id}', already given to {first} "
+                f"in this batch, and replace it. Give each its own {self.column} in the "
+                "manifest, or rename one.")
+
+
 class _Batch:
     """Runs one function per file, turning errors into failed results, with a progress bar."""
 
@@ -194,6 +213,14 @@ class CallIngestor:
         table = read_call_manifest(manifest) if manifest else None
         files = expand_paths(paths, CALL_EXTENSIONS)
         batch = _Batch("calls", self.workspace, progress, on_file)
+        ids = _Ids("call", "call_id")
+
+        def one(p: Path, show: bool) -> FileResult:
+            meta = table.lookup(p) if table else None
+            if not isinstance(p, RefusedPath):
+                ids.claim((meta or CallMeta(call_id=p.stem)).call_id, p)
+            return self.ingest_file(p, meta, progress=show)
+
         s = self.settings
         if (s.workers > 1 or s.dask_scheduler) and len(files) > 1:
             from ingest.parallel import TranscriptionPool
@@ -202,12 +229,10 @@ class CallIngestor:
             with TranscriptionPool(s, s.workers, s.dask_scheduler) as pool:
                 self._futures = pool.submit_all(todo)
                 try:
-                    return batch.run(files, lambda p: self.ingest_file(
-                        p, table.lookup(p) if table else None, progress=False))
+                    return batch.run(files, lambda p: one(p, False))
                 finally:
                     self._futures = {}
-        return batch.run(files, lambda p: self.ingest_file(p, table.lookup(p) if table else None,
-                                                           progress))
+        return batch.run(files, lambda p: one(p, progress))
 
     def _needs_transcription(self, path: Path, table) -> bool:
         if isinstance(path, RefusedPath) or path.suffix.lower() not in AUDIO_EXTENSIONS or \
@@ -290,7 +315,15 @@ class ContentIngestor:
         self.workspace.recover()
         files = expand_paths(paths, CONTENT_EXTENSIONS)
         batch = _Batch("content", self.workspace, progress, on_file)
-        return batch.run(files, lambda p: self.ingest_file(p, table.lookup(p) if table else None))
+        ids = _Ids("asset", "asset_id")
+
+        def one(p: Path) -> FileResult:
+            meta = table.lookup(p) if table else None
+            if not isinstance(p, RefusedPath):
+                ids.claim((meta or AssetMeta(asset_id=p.stem)).asset_id, p)
+            return self.ingest_file(p, meta)
+
+        return batch.run(files, one)
 
     def ingest_file(self, path: Path, meta: AssetMeta | None = None) -> FileResult:
         """Ingest one content file; raises a ``CallmineError`` when it cannot be read."""

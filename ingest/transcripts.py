@@ -41,7 +41,7 @@ _VOICE = re.compile(r"<v(?:\.[^\s.<>]*)*(?:[ \t]+([^<>]*))?>", re.IGNORECASE)
 _TAG = re.compile(r"</?[a-zA-Z][^<>]*>|<\d[\d:.]*>|</[a-zA-Z.]*>")
 """Tag bodies stop at the next ``<``: a long line of unclosed tags is read in linear time."""
 _NAME_PREFIX = re.compile(r"^(?P<name>[^\W\d_][\w'’.()&@\- ]{0,48}?)\s*:\s+(?P<text>\S.*)$", re.S)
-_BRACKET_PREFIX = re.compile(r"^\[(?P<name>[^\]\d][^\]]{0,48})\]\s*(?P<text>.*)$", re.S)
+_BRACKET_PREFIX = re.compile(r"^\[(?P<name>[^\]\d<>][^\]<>]{0,48})\]\s*(?P<text>.*)$", re.S)
 _TXT_STAMP = re.compile(r"^\[(?P<b>(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?)\]\s*(?P<rest>.*)$")
 _TXT_BARE_STAMP = re.compile(r"^(?P<b>\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3})?)\s+(?P<rest>.*)$")
 _MAX_NAME_WORDS = 5

@@ -167,3 +167,24 @@ def test_links_leaving_the_folder_and_empty_folders_get_a_failed_line(workspace,
     assert lines["link.md"][0] == "failed" and "outside" in lines["link.md"][1]
     assert lines["empty"][0] == "failed" and "a folder with no" in lines["empty"][1]
     assert "secret" not in {a.asset_id for a in workspace.assets()}
+
+
+def test_two_files_that_would_share_an_id_in_one_batch_do_not_replace_each_other(
+        workspace, settings, tmp_path):
+    for team in ("team-a", "team-b"):
+        (tmp_path / team).mkdir()
+        (tmp_path / team / "discovery.txt").write_text(f"Rep: Hello from {team}.\nKim: Hi.\n")
+    batch = CallIngestor(workspace, settings).run([tmp_path / "team-a", tmp_path / "team-b"])
+    (first, second) = batch.results
+    assert (first.status, first.record_id) == ("stored", "discovery")
+    assert second.status == "failed" and "already given to" in second.message
+    assert "call_id" in second.message and batch.exit_code == 3
+    assert "team-a" in workspace.call("discovery").turns[0].text
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "pricing.md").write_text("# Pricing\n\nPlans start at $39 a month.\n")
+    (docs / "pricing.txt").write_text("Pricing, the old page.\n")
+    results = ContentIngestor(workspace).run([docs]).results
+    assert [r.status for r in results] == ["stored", "failed"]
+    assert "asset id 'pricing'" in results[1].message and "asset_id" in results[1].message

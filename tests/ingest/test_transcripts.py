@@ -375,3 +375,9 @@ def test_any_text_reads_or_fails_with_a_clear_error(tmp_path_factory, text, ext)
     else:
         assert turns and [t.index for t in turns] == list(range(len(turns)))
         assert all(t.text.strip() and "<" not in t.speaker for t in turns)
+
+
+def test_a_bracketed_tag_is_not_a_speaker_name():
+    """Found by the fuzz test above: '[<v Ann>]}' made a speaker named '<v Ann>'."""
+    assert split_speaker("[<v Ann>]}") == (None, "[<v Ann>]}")
+    assert split_speaker("[Bob] hello") == ("Bob", "hello")
