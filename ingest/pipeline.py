@@ -251,9 +251,22 @@ class CallIngestor:
         _check_file(path, CALL_EXTENSIONS,
                     "a WAV/MP3/M4A/FLAC/OGG/OPUS/WEBM/MP4 audio file or a .vtt/.srt/.json/.txt transcript")
         digest = file_hash(path)
+        listed = meta is not None  # a manifest row: its metadata is the truth
         meta = meta or CallMeta(call_id=path.stem)
+        if self.redactor:
+            meta = self.redactor.meta(meta)
         if self.workspace.call_hash(meta.call_id) == digest:
-            return FileResult(str(path), "unchanged", meta.call_id, "already stored")
+            if not listed:
+                return FileResult(str(path), "unchanged", meta.call_id, "already stored")
+            old = self.workspace.call_meta(meta.call_id)
+            if old is not None and (old.rep or "").lower() != (meta.rep or "").lower():
+                pass  # the rep decides the sides: read the call again below
+            else:
+                changed = self.workspace.update_call_meta(meta)
+                if not changed:
+                    return FileResult(str(path), "unchanged", meta.call_id, "already stored")
+                return FileResult(str(path), "replaced", meta.call_id,
+                                  f"metadata updated: {', '.join(changed)}")
         other = self.workspace.call_with_hash(digest)
         if other is not None and other != meta.call_id:
             return FileResult(str(path), "unchanged", other,
@@ -261,7 +274,6 @@ class CallIngestor:
         segments, kind, duration, language, rep_speakers = self._segments(path, progress)
         if self.redactor:
             segments = [self.redactor.segment(s) for s in segments]
-            meta = self.redactor.meta(meta)
         turns = build_turns(segments, rep=meta.rep, rep_speakers=rep_speakers)
         if not turns:
             raise CorruptFileError(f"{path.name}: no speech found in the call.")

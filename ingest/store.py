@@ -244,6 +244,27 @@ class Workspace:
         row = self.db.execute("SELECT content_hash FROM calls WHERE call_id=?", (call_id,)).fetchone()
         return row[0] if row else None
 
+    def call_meta(self, call_id: str) -> CallMeta | None:
+        """The stored metadata of a call, or None when there is no such call."""
+        row = self.db.execute("SELECT * FROM calls WHERE call_id=?", (call_id,)).fetchone()
+        return self._call_meta(row) if row else None
+
+    def update_call_meta(self, meta: CallMeta) -> list[str]:
+        """Replace a stored call's metadata (date, rep, account, stage, outcome, segment) with
+        ``meta``; returns the fields that changed (none: nothing written)."""
+        old = self.call_meta(meta.call_id)
+        if old is None:
+            return []
+        fields = ("date", "rep", "account", "stage", "outcome", "segment")
+        changed = [f for f in fields if getattr(old, f) != getattr(meta, f)]
+        if changed:
+            with self.transaction() as db:
+                db.execute("UPDATE calls SET date=?, rep=?, account=?, stage=?, outcome=?,"
+                           " segment=? WHERE call_id=?",
+                           (_iso(meta.date), meta.rep, meta.account, meta.stage, meta.outcome,
+                            meta.segment, meta.call_id))
+        return changed
+
     def call_with_hash(self, content_hash: str) -> str | None:
         row = self.db.execute(
             "SELECT call_id FROM calls WHERE content_hash=?", (content_hash,)

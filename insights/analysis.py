@@ -85,6 +85,12 @@ def _file_digest(*paths: Any) -> str:
     return digest.hexdigest()[:16]
 
 
+def _mark(version: str, call) -> str:
+    """The analysis version of one call: the models' version and the call's rep (the rep
+    decides which turns are the buyer's, so a corrected rep means a new analysis)."""
+    return f"{version}@{(call.meta.rep or '').lower()}"
+
+
 class Analyzer:
     """Runs the insights stage over a workspace.
 
@@ -148,10 +154,10 @@ class Analyzer:
         result = AnalysisResult()
         self._extractor()  # a chat model that cannot be built: say so once, use the default
         version = self.version()
-        current = {c.call_id: c.content_hash for c in self.ws.calls()}
+        current = {c.call_id: (c.content_hash, _mark(version, c)) for c in self.ws.calls()}
         done = {r["call_id"]: (r["content_hash"], r["version"]) for r in self.ws.db.execute(
             "SELECT call_id, content_hash, version FROM insights_calls")}
-        todo = [cid for cid, h in current.items() if done.get(cid) != (h, version)]
+        todo = [cid for cid, key in current.items() if done.get(cid) != key]
         stale = self._stale_calls(current)
         result.unchanged = len(current) - len(todo)
         if stale:
@@ -246,7 +252,8 @@ class Analyzer:
                     [(u.call_id, u.turn, u.track_id, u.confidence, u.text, u.start, u.reaction,
                       u.reaction_text) for u in uses_by_call.get(call.call_id, [])])
                 # a call the LLM failed on is tried again by the next run
-                mark = f"{version}|fallback" if call.call_id in fallback else version
+                mark = _mark(version, call)
+                mark = f"{mark}|fallback" if call.call_id in fallback else mark
                 db.execute("INSERT INTO insights_calls (call_id, content_hash, version,"
                            " analysed_at) VALUES (?, ?, ?, ?)",
                            (call.call_id, call.content_hash, mark, now))

@@ -188,3 +188,37 @@ def test_two_files_that_would_share_an_id_in_one_batch_do_not_replace_each_other
     results = ContentIngestor(workspace).run([docs]).results
     assert [r.status for r in results] == ["stored", "failed"]
     assert "asset id 'pricing'" in results[1].message and "asset_id" in results[1].message
+
+
+@pytest.mark.slow
+def test_a_corrected_manifest_updates_the_calls_metadata_and_sides(workspace, settings, tmp_path):
+    from insights.analysis import Analyzer
+    from insights.store import load_objections
+
+    (tmp_path / "c.txt").write_text(
+        "Dana Cole: Honestly, our price is far too high for most teams.\n"
+        "Kim Roe: Yes, that is way over our budget this year.\n")
+    (tmp_path / "calls.csv").write_text("file,call_id,outcome\nc.txt,c,open\n")
+    ingest = CallIngestor(workspace, settings)
+    assert ingest.run([tmp_path / "c.txt"], tmp_path / "calls.csv").results[0].status == "stored"
+    Analyzer(workspace, settings).run()
+    assert {o.speaker for o in load_objections(workspace)} == {"Dana Cole", "Kim Roe"}
+
+    (tmp_path / "calls.csv").write_text("file,call_id,outcome,date\nc.txt,c,won,2026-03-04\n")
+    [r] = ingest.run([tmp_path / "c.txt"], tmp_path / "calls.csv").results
+    assert (r.status, r.message) == ("replaced", "metadata updated: date, outcome")
+    meta = workspace.call_meta("c")
+    assert (meta.outcome, str(meta.date)) == ("won", "2026-03-04")
+    assert ingest.run([tmp_path / "c.txt"], tmp_path / "calls.csv").results[0].status == \
+        "unchanged"
+
+    # naming the rep moves Dana's lines to the rep side; the analysis follows
+    (tmp_path / "calls.csv").write_text("file,call_id,rep,outcome\nc.txt,c,Dana Cole,won\n")
+    [r] = ingest.run([tmp_path / "c.txt"], tmp_path / "calls.csv").results
+    assert r.status == "replaced"
+    assert [t.side for t in workspace.call("c").turns] == ["rep", "buyer"]
+    assert Analyzer(workspace, settings).run().analysed == 1
+    assert {o.speaker for o in load_objections(workspace)} == {"Kim Roe"}
+    # a file without a manifest row keeps what is stored
+    assert ingest.run([tmp_path / "c.txt"]).results[0].status == "unchanged"
+    assert workspace.call_meta("c").rep == "Dana Cole"
