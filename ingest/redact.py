@@ -33,6 +33,15 @@ def _phone_numbers(text: str, region: str) -> list[tuple[int, int]]:
         text, region, leniency=phonenumbers.Leniency.VALID)]
 
 
+def _replaced(text: str, marks: list[tuple[int, int, str]]) -> str:
+    """``text`` with each ``(start, end, placeholder)`` of ``marks`` (in order, apart) put in."""
+    out, at = [], 0
+    for start, end, label in marks:
+        out.append(text[at:start] + label)
+        at = end
+    return "".join(out) + text[at:]
+
+
 def _luhn(digits: str) -> bool:
     total = 0
     for i, ch in enumerate(reversed(digits)):
@@ -64,15 +73,7 @@ class Redactor:
 
     def text(self, text: str) -> str:
         """The text with every email, card and phone number replaced by its placeholder."""
-        out, at = [], 0
-        for start, end, label in self._marks(text):
-            out.append(text[at:start] + label)
-            at = end
-        return "".join(out) + text[at:]
-
-    def spans(self, text: str) -> list[tuple[int, int]]:
-        """Character spans of ``text`` that :meth:`text` replaces."""
-        return [(start, end) for start, end, _ in self._marks(text)]
+        return _replaced(text, self._marks(text))
 
     def _marks(self, text: str) -> list[tuple[int, int, str]]:
         """Non-overlapping ``(start, end, placeholder)``, in order; emails win over cards,
@@ -103,11 +104,12 @@ class Redactor:
         overlaps a redacted span: a card or phone number spoken as several words ("4111 1111
         ...") is dropped word by word, though no single word is a number on its own. A word
         that cannot be found in the text is dropped when it holds a digit or an "@"."""
-        clean = self.text(segment.text)
+        marks = self._marks(segment.text)
         speaker = self.text(segment.speaker)  # a speaker label can be an e-mail address
-        if clean == segment.text:
+        if not marks:
             return segment if speaker == segment.speaker else replace(segment, speaker=speaker)
-        spans = self.spans(segment.text)
+        clean = _replaced(segment.text, marks)
+        spans = [(start, end) for start, end, _ in marks]
         kept, at = [], 0
         for w in segment.words:
             word = w.text.strip()

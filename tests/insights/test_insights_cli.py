@@ -29,18 +29,23 @@ def run(capsys, *argv):
     return code, out.out, out.err
 
 
-@pytest.fixture()
-def ws_dir(tmp_path, messaging_file, capsys):
+def ingest_calls(capsys, tmp_path, ws: str) -> None:
+    """Ingest CALL_A and CALL_B with their manifest into ``ws``."""
     calls = tmp_path / "calls"
     calls.mkdir()
     (calls / "a.txt").write_text(CALL_A)
     (calls / "b.txt").write_text(CALL_B)
     (calls / "calls.csv").write_text(MANIFEST)
-    ws = str(tmp_path / "ws")
-    assert run(capsys, "--workspace", ws, "-q", "ingest", "messaging", str(messaging_file))[0] == 0
     code, _, err = run(capsys, "--workspace", ws, "-q", "ingest", "calls", str(calls),
                        "--manifest", str(calls / "calls.csv"))
     assert code == 0, err
+
+
+@pytest.fixture()
+def ws_dir(tmp_path, messaging_file, capsys):
+    ws = str(tmp_path / "ws")
+    assert run(capsys, "--workspace", ws, "-q", "ingest", "messaging", str(messaging_file))[0] == 0
+    ingest_calls(capsys, tmp_path, ws)
     return ws
 
 
@@ -136,15 +141,8 @@ def test_unknown_call_exits_2(tmp_path, capsys):
 @pytest.mark.slow
 def test_messaging_ingested_after_the_calls_counts_their_talk_tracks(tmp_path, messaging_file,
                                                                      capsys):
-    calls = tmp_path / "calls"
-    calls.mkdir()
-    (calls / "a.txt").write_text(CALL_A)
-    (calls / "b.txt").write_text(CALL_B)
-    (calls / "calls.csv").write_text(MANIFEST)
     ws = str(tmp_path / "ws")
-    code, _, err = run(capsys, "--workspace", ws, "-q", "ingest", "calls", str(calls),
-                       "--manifest", str(calls / "calls.csv"))
-    assert code == 0, err
+    ingest_calls(capsys, tmp_path, ws)  # calls first, then the messaging
     assert run(capsys, "--workspace", ws, "-q", "ingest", "messaging", str(messaging_file))[0] == 0
     code, out, _ = run(capsys, "--workspace", ws, "messages", "--format", "json")
     payback = json.loads(out)["messages"][0]
