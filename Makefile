@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml requirements.txt
 	# torch first: the pinned CPU build (an unpinned torch pulls a multi-GB CUDA build)
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -r requirements.txt
+	# the voice encoder of mono diarization: only its weights file is used; its declared deps
+	# (librosa, webrtcvad, typing) are not needed, and webrtcvad would need a C compiler
+	$(BIN)/pip install -q --no-deps resemblyzer==0.1.4
 	$(BIN)/pip install -q --no-deps -e .
 	touch $(STAMP)
 

@@ -19,7 +19,8 @@ transcribe 5 min [2], eval_objections
 corpora), retrieval tens of minutes the first time (building the 10k and 100k corpora, cached in
 bench/out/retrieval-*) then about 10 [3], eval_consistency 2 min, ingest 4 min [1], concurrency
 1 min (plus minutes the first time: it builds the demo workspace, transcribing the demo
-recordings), long_audio 10 min [2], ui_latency 0.5 min.
+recordings), long_audio 10 min [2], long_audio_mono 8 min [2], diarize 4 min [2], ui_latency
+0.5 min.
 """
 
 from __future__ import annotations
@@ -270,6 +271,27 @@ def long_audio_rows(d: dict) -> list[Row]:
     return rows
 
 
+def diarize_rows(d: dict) -> list[Row]:
+    rows = []
+    for r in d["overall"]:
+        target = "≤ 10%" if r["synthetic"] else "—"
+        rows.append(("diarization", f"{r['name']}: DER / word speaker accuracy "
+                     f"({d['model']}, 0.25 s collar)",
+                     f"{r['der']:.1%} / {r['word_accuracy']:.1%}", target))
+    return rows
+
+
+def long_audio_mono_rows(d: dict) -> list[Row]:
+    rows = [(area.replace("long audio", "long audio, mono"), figure, value, target)
+            for area, figure, value, target in long_audio_rows(d)]
+    for run in d["runs"]:
+        if run.get("diarize_ratio") is not None:
+            rows.append(("long audio, mono", f"{run['minutes']:g} min: diarization time / "
+                         "transcription time (same run)", f"{run['diarize_ratio']:.0%}",
+                         "≤ 30%"))
+    return rows
+
+
 def ui_latency_rows(d: dict) -> list[Row]:
     page, warm = d["page_load"], d["recommend_warm"]
     return [("app", "page load median / max", _pair(page["median_ms"], page["max_ms"], "{:.0f}")
@@ -320,6 +342,10 @@ BENCHES = [
     Bench("concurrency", ["--workspace", str(DEMO_WORKSPACE)],
           ["--workspace", str(DEMO_WORKSPACE), "--rounds", "1"], concurrency_rows),
     Bench("long_audio", [], ["--minutes", "2", "10"], long_audio_rows),
+    Bench("long_audio_mono", ["--mono"], ["--mono", "--minutes", "2", "10"],
+          long_audio_mono_rows, file="long_audio"),
+    Bench("diarize", ["tests/data/diarize/heldout", "tests/data/diarize/heldout-real"], [],
+          diarize_rows),
     Bench("ui_latency", ["--workspace", str(DEMO_WORKSPACE)],
           ["--workspace", str(DEMO_WORKSPACE), "--runs", "5"], ui_latency_rows,
           ui_latency_text, False),

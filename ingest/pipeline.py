@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from tqdm import tqdm
 
 from ingest.audio import AUDIO_EXTENSIONS
 from ingest.content import CONTENT_EXTENSIONS, Chunker, read_document
+from ingest.diarize import name_speakers
 from ingest.errors import CallmineError, CorruptFileError, InputError, UnsupportedFileError
 from ingest.manifest import read_call_manifest, read_content_manifest
 from ingest.messaging import load_messaging
@@ -40,6 +42,11 @@ NO_REP_SIDE = ("; WARNING: no speaker is on the rep side, so every line is read 
                "the manifest's rep column, or label the rep's lines Rep, Seller, Sales, AE, SDR "
                "or Agent")
 """Said of a stored call none of whose speakers is on the rep side."""
+REP_UNSURE = ("; NOTE: the speakers of this mono recording were told apart by voice and "
+              "the rep is a guess ({why}). Check `callmine transcript {call_id}`; enrolling "
+              "the rep's voice (`callmine reps enroll NAME clip.wav`) settles it, for this "
+              "call too")
+"""Said of a diarized call whose rep could not be told for sure."""
 
 CALL_EXTENSIONS = tuple(AUDIO_EXTENSIONS) + tuple(TRANSCRIPT_EXTENSIONS)
 
@@ -271,36 +278,59 @@ class CallIngestor:
         if other is not None and other != meta.call_id:
             return FileResult(str(path), "unchanged", other,
                               f"same content already stored as call '{other}'")
-        segments, kind, duration, language, rep_speakers = self._segments(path, progress)
+        segments, kind, duration, language, rep_speakers, speakers = self._segments(
+            path, progress, meta)
         if self.redactor:
             segments = [self.redactor.segment(s) for s in segments]
+            if speakers:  # a redacting workspace keeps no voice print of the call's speakers
+                speakers = {k: v for k, v in speakers.items() if k != "voices"}
         turns = build_turns(segments, rep=meta.rep, rep_speakers=rep_speakers)
         if not turns:
             raise CorruptFileError(f"{path.name}: no speech found in the call.")
         call = Call(meta=meta, source=str(path), content_hash=digest, kind=kind, turns=turns,
-                    duration=duration, language=language)
+                    duration=duration, language=language, speakers=speakers)
         # a redacting workspace keeps no raw copy of a transcript (it holds what was removed)
         keep = not (self.redactor and kind == "transcript")
         kept = (self.workspace.keep_copy(path, digest, "audio" if kind == "audio" else "files")
                 if keep else None)
         status = self.workspace.save_call(call, file=kept)
-        return FileResult(str(path), status, meta.call_id, f"{len(turns)} turns"
-                          + ("" if any(t.side == "rep" for t in turns) else NO_REP_SIDE))
+        message = f"{len(turns)} turns"
+        if not any(t.side == "rep" for t in turns):
+            message += NO_REP_SIDE
+        elif speakers and speakers.get("method") == "voice" and not speakers.get("sure"):
+            message += REP_UNSURE.format(why=speakers.get("why"), call_id=meta.call_id)
+        return FileResult(str(path), status, meta.call_id, message)
 
-    def _segments(self, path: Path, progress: bool):
+    def _segments(self, path: Path, progress: bool, meta: CallMeta):
+        """(segments, kind, duration, language, rep speaker names, speakers note)."""
         if path.suffix.lower() in TRANSCRIPT_EXTENSIONS:
             t = read_transcript(path)
             last = max((s.end or s.start or 0.0 for s in t.segments), default=None)
-            return t.segments, "transcript", t.duration or last, t.language, ()
+            return t.segments, "transcript", t.duration or last, t.language, (), None
         future = self._futures.get(path)
         t = future.result() if future is not None else self.transcriber.run(path, progress=progress)
-        rep_speakers: tuple[str, ...] = ()
+        if t.diarization is not None:  # a mono recording: speakers found by voice
+            segments, note = name_speakers(t.segments, t.diarization, meta.rep,
+                                           self.workspace.rep_voice(meta.rep))
+            rep = (note["rep"],) if note["rep"] else ()
+            return segments, "audio", t.duration, t.language, rep, note
+        segments, rep_speakers, note = t.segments, (), None
         speakers = {s.speaker for s in t.segments}
         channel = self.settings.rep_channel
         if channel is not None and len(speakers) > 1:
             roles = self.settings.channel_roles
-            rep_speakers = (roles[channel] if roles else f"channel-{channel}",)
-        return t.segments, "audio", t.duration, t.language, rep_speakers
+            if roles:
+                rep_speakers = (roles[channel],)
+            else:  # the channels get people's names: the rep's, and Buyer
+                rep_name = " ".join((meta.rep or "").split()) or "Rep"
+                names = {f"channel-{channel}": rep_name, f"channel-{1 - channel}": "Buyer"}
+                segments = [replace(s, speaker=names.get(s.speaker, s.speaker))
+                            for s in t.segments]
+                rep_speakers = (rep_name,)
+            note = {"method": "channels", "speakers": 2, "rep": rep_speakers[0],
+                    "rule": f"channel {channel} is the rep (the rep_channel setting)",
+                    "sure": True, "why": "one speaker per channel"}
+        return segments, "audio", t.duration, t.language, rep_speakers, note
 
 
 class ContentIngestor:

@@ -52,13 +52,28 @@ class Segment:
 
 
 @dataclass(slots=True)
+class Diarization:
+    """What speaker diarization of a mono recording found (``ingest.diarize``)."""
+
+    speakers: int  # voices found
+    windows: int  # speech windows embedded
+    seconds: float  # wall time spent diarizing
+    voices: dict[str, list[float]] = field(default_factory=dict)  # speaker -> voice print
+    speech: dict[str, float] = field(default_factory=dict)  # speaker -> seconds of speech
+
+
+@dataclass(slots=True)
 class Transcript:
-    """The result of transcribing one audio file or importing one transcript file."""
+    """The result of transcribing one audio file or importing one transcript file.
+
+    ``diarization`` is set when the speakers of a mono recording were found by voice.
+    """
 
     source: str
     segments: list[Segment]
     duration: float | None = None
     language: str | None = None
+    diarization: Diarization | None = None
 
     @property
     def text(self) -> str:
@@ -102,6 +117,7 @@ class Call:
     turns: list[Turn]
     duration: float | None = None
     language: str | None = None
+    speakers: dict | None = None  # how the speakers of a recording were told apart (audio)
 
     @property
     def call_id(self) -> str:

@@ -48,6 +48,17 @@ class Settings(BaseSettings):
         None, description="Speaker names for channel 0 and 1, e.g. ['Rep', 'Buyer']."
     )
 
+    diarize: bool = Field(
+        True, description="Find the speakers of mono recordings by voice (stereo calls keep "
+        "one speaker per channel).")
+    diarize_speakers: int | None = Field(
+        None, ge=1, le=10, description="Fix the number of speakers of a mono call; None: "
+        "found between diarize_min_speakers and diarize_max_speakers.")
+    diarize_min_speakers: int = Field(2, ge=1, le=10)
+    diarize_max_speakers: int = Field(6, ge=2, le=10)
+    speaker_model: Path | None = Field(
+        None, description="GE2E voice encoder checkpoint; default: the resemblyzer package's.")
+
     workers: int = Field(1, ge=1, description="Processes transcribing calls in parallel.")
     dask_scheduler: str | None = Field(
         None, description="tcp://host:8786 of a Dask scheduler to transcribe on, or 'local'."

@@ -46,7 +46,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
     call_id TEXT PRIMARY KEY, source TEXT NOT NULL, content_hash TEXT NOT NULL,
     kind TEXT NOT NULL, file TEXT, date TEXT, rep TEXT, account TEXT, stage TEXT,
-    outcome TEXT, segment TEXT, duration REAL, language TEXT, ingested_at REAL NOT NULL
+    outcome TEXT, segment TEXT, duration REAL, language TEXT, ingested_at REAL NOT NULL,
+    speakers TEXT, voices TEXT
 );
 CREATE INDEX IF NOT EXISTS calls_hash ON calls(content_hash);
 CREATE TABLE IF NOT EXISTS turns (
@@ -72,11 +73,25 @@ CREATE TABLE IF NOT EXISTS messaging (
     id INTEGER PRIMARY KEY CHECK (id = 1), content_hash TEXT NOT NULL, source TEXT NOT NULL,
     data TEXT NOT NULL, ingested_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS rep_voices (
+    name TEXT PRIMARY KEY COLLATE NOCASE, vector TEXT NOT NULL, seconds REAL NOT NULL,
+    source TEXT, enrolled_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS ingest_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, kind TEXT NOT NULL,
     path TEXT NOT NULL, content_hash TEXT, record_id TEXT, status TEXT NOT NULL, message TEXT
 );
 """
+
+
+def _speakers_columns(note: dict | None) -> tuple[str | None, str | None]:
+    """A call's speakers note as its two columns: the note, and its voice prints apart (they
+    are large and only enrolment reads them)."""
+    if not note:
+        return None, None
+    voices = note.get("voices")
+    small = {k: v for k, v in note.items() if k != "voices"}
+    return json.dumps(small), json.dumps(voices) if voices else None
 
 
 def _date(value: str | None) -> date | None:
@@ -127,6 +142,16 @@ class Workspace:
         self._passages = None
         with self._write_lock:
             self.db.executescript(_SCHEMA)
+            self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Bring a workspace made by an older release up to this schema (columns added since
+        are added, empty)."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(calls)")}
+        if "speakers" not in columns:  # who the speakers are and how that was decided
+            self.db.execute("ALTER TABLE calls ADD COLUMN speakers TEXT")
+        if "voices" not in columns:  # the voice prints of a diarized recording's speakers
+            self.db.execute("ALTER TABLE calls ADD COLUMN voices TEXT")
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Workspace:
@@ -265,6 +290,67 @@ class Workspace:
                             meta.segment, meta.call_id))
         return changed
 
+    # -- reps' voices (mono diarization) ---------------------------------------------------
+
+    def save_rep_voice(self, name: str, vector: list[float], seconds: float,
+                       source: str | None = None) -> str:
+        """Keep a rep's voice print (``callmine reps enroll``); returns stored/replaced."""
+        name = " ".join(name.split())
+        if not name:
+            raise InputError("Give the rep's name as it appears in the manifest's rep column.")
+        with self.transaction() as db:
+            existed = db.execute("DELETE FROM rep_voices WHERE name=?", (name,)).rowcount > 0
+            db.execute("INSERT INTO rep_voices (name, vector, seconds, source, enrolled_at)"
+                       " VALUES (?, ?, ?, ?, ?)",
+                       (name, json.dumps([round(float(x), 6) for x in vector]), seconds,
+                        source, time.time()))
+        return "replaced" if existed else "stored"
+
+    def rep_voice(self, name: str | None) -> list[float] | None:
+        """The enrolled voice print of a rep (name matched case-insensitively), or None."""
+        if not name:
+            return None
+        row = self.db.execute("SELECT vector FROM rep_voices WHERE name=?",
+                              (" ".join(name.split()),)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def rep_voices(self) -> list[dict]:
+        """Every enrolled rep: name, seconds of speech, source clip, enrolled_at."""
+        rows = self.db.execute("SELECT name, seconds, source, enrolled_at FROM rep_voices"
+                               " ORDER BY name").fetchall()
+        return [dict(row) for row in rows]
+
+    def remove_rep_voice(self, name: str) -> bool:
+        with self.transaction() as db:
+            return db.execute("DELETE FROM rep_voices WHERE name=?",
+                              (" ".join(name.split()),)).rowcount > 0
+
+    def rename_speakers(self, call_id: str, renames: dict[str, str], rep: str | None,
+                        speakers: dict) -> int:
+        """Give a stored call's speakers new names (``{old: new}``; the one named ``rep`` is
+        on the rep side, the others the buyer's) and store its new speakers note; returns the
+        turns changed. Turn boundaries stay: each speaker keeps their turns."""
+        with self.transaction() as db:
+            rows = db.execute("SELECT idx, speaker FROM turns WHERE call_id=?",
+                              (call_id,)).fetchall()
+            changed = 0
+            for row in rows:
+                name = renames.get(row["speaker"], row["speaker"])
+                side = "rep" if rep and name.lower() == rep.lower() else "buyer"
+                changed += db.execute(
+                    "UPDATE turns SET speaker=?, side=? WHERE call_id=? AND idx=? AND"
+                    " (speaker IS NOT ? OR side IS NOT ?)",
+                    (name, side, call_id, row["idx"], name, side)).rowcount
+            note, voices = _speakers_columns(speakers)
+            db.execute("UPDATE calls SET speakers=?, voices=COALESCE(?, voices) WHERE call_id=?",
+                       (note, voices, call_id))
+        return changed
+
+    def call_voices(self, call_id: str) -> dict[str, list[float]]:
+        """The voice prints of a diarized call's speakers (by their ``speaker-N`` label)."""
+        row = self.db.execute("SELECT voices FROM calls WHERE call_id=?", (call_id,)).fetchone()
+        return json.loads(row[0]) if row and row[0] else {}
+
     def call_with_hash(self, content_hash: str) -> str | None:
         row = self.db.execute(
             "SELECT call_id FROM calls WHERE content_hash=?", (content_hash,)
@@ -278,11 +364,11 @@ class Workspace:
             existed = db.execute("DELETE FROM calls WHERE call_id=?", (m.call_id,)).rowcount > 0
             db.execute(
                 "INSERT INTO calls (call_id, source, content_hash, kind, file, date, rep, account,"
-                " stage, outcome, segment, duration, language, ingested_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " stage, outcome, segment, duration, language, ingested_at, speakers, voices)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (m.call_id, call.source, call.content_hash, call.kind, file, _iso(m.date), m.rep,
                  m.account, m.stage, m.outcome, m.segment, call.duration, call.language,
-                 time.time()),
+                 time.time(), *_speakers_columns(call.speakers)),
             )
             db.executemany(
                 'INSERT INTO turns (call_id, idx, speaker, side, start, "end", text, words)'
@@ -312,6 +398,7 @@ class Workspace:
         return Call(
             meta=self._call_meta(row), source=row["source"], content_hash=row["content_hash"],
             kind=row["kind"], turns=turns, duration=row["duration"], language=row["language"],
+            speakers=json.loads(row["speakers"]) if row["speakers"] else None,
         )
 
     def call(self, call_id: str, with_words: bool = False) -> Call:

@@ -25,6 +25,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ingest.audio import WINDOW_SECONDS, AudioWindow, audio_windows
+from ingest.diarize import Diarizer
 from ingest.errors import ModelError
 from ingest.models import whisper_model_dir
 from ingest.records import Segment, Transcript, Word, source_name
@@ -67,6 +68,8 @@ class _Job:
     language: str | None
     duration: float = 0.0  # seconds transcribed so far (the whole recording once done)
     speech: dict[str, float] = field(default_factory=dict)  # language -> seconds of speech
+    diarizer: Diarizer | None = None  # collects speaker vectors of a mono recording
+    channels: int = 0  # channels of the recording (known after its first window)
 
 
 def split_on_pauses(segment: Segment, max_pause: float = MAX_PAUSE) -> list[Segment]:
@@ -144,7 +147,9 @@ class Transcriber:
         within each ten-minute window of the recording (one window up to ten minutes).
 
         The file is opened, its first window decoded and the model loaded before this
-        returns, so bad input raises here, not at the first ``next()``.
+        returns, so bad input raises here, not at the first ``next()``. Speakers of a mono
+        recording are known only once all of it is heard: here it is one speaker
+        (``channel-0``); ``run`` diarizes it.
 
         Args:
             path: An audio file (see ``ingest.audio.AUDIO_EXTENSIONS``).
@@ -163,20 +168,29 @@ class Transcriber:
         """Transcribe a whole file; segments of all channels sorted by start time.
 
         ``language`` is the configured one, or the one detected on most of the speech (None
-        when nothing was said).
+        when nothing was said). A mono recording is diarized (``settings.diarize``): its
+        segments are re-cut by voice into ``speaker-1``, ``speaker-2``... and
+        ``diarization`` says what was found.
         """
-        job = self._start(path)
+        job = self._start(path, diarize=self.settings.diarize)
         segments = sorted(self._generate(job, progress, on_progress),
                           key=lambda s: (s.start, s.end, s.speaker))
         heard = {lang: seconds for lang, seconds in job.speech.items() if seconds > 0}
         language = self.settings.language or max(heard, key=heard.__getitem__, default=None)
+        info = None
+        if job.diarizer is not None and job.channels == 1:
+            segments, info = job.diarizer.finish(segments, language)
+            log.info("%s: %d speakers found by voice in %.1f s", job.source, info.speakers,
+                     info.seconds)
         return Transcript(source=job.source, segments=segments,
-                          duration=round(job.duration, 3), language=language)
+                          duration=round(job.duration, 3), language=language,
+                          diarization=info)
 
-    def _start(self, path: Path) -> _Job:
+    def _start(self, path: Path, diarize: bool = False) -> _Job:
         windows = audio_windows(Path(path), WINDOW_SECONDS)  # decodes the first window
         self.warm_up()
-        return _Job(source=str(path), windows=windows, language=self.settings.language)
+        return _Job(source=str(path), windows=windows, language=self.settings.language,
+                    diarizer=Diarizer(self.settings) if diarize else None)
 
     def _generate(self, job: _Job, progress: bool,
                   on_progress: ProgressCallback | None) -> Iterator[Segment]:
@@ -205,6 +219,9 @@ class Transcriber:
                     total = end
                     bar.total = round(total, 1)
                 channels, window = window.channels, None  # each channel goes once it is done
+                job.channels = n
+                if n == 1 and job.diarizer is not None:
+                    job.diarizer.add(channels[0], start)  # ModelError when it is missing
                 for channel in range(n):
                     audio, channels[channel] = channels[channel], None
                     speaker = self.speaker_name(channel)

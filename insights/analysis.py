@@ -87,8 +87,13 @@ def _file_digest(*paths: Any) -> str:
 
 def _mark(version: str, call) -> str:
     """The analysis version of one call: the models' version and the call's rep (the rep
-    decides which turns are the buyer's, so a corrected rep means a new analysis)."""
-    return f"{version}@{(call.meta.rep or '').lower()}"
+    decides which turns are the buyer's, so a corrected rep means a new analysis), with the
+    voice taken as the rep's in a diarized recording (an enrolled voice can change it)."""
+    mark = f"{version}@{(call.meta.rep or '').lower()}"
+    note = getattr(call, "speakers", None) or {}
+    if note.get("method") == "voice":
+        mark += f"#{(note.get('labels') or {}).get(note.get('rep'), '-')}"
+    return mark
 
 
 class Analyzer:

@@ -130,6 +130,10 @@ def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
         ],
         "text": transcript.text,
     }
+    if transcript.diarization is not None:  # a mono recording: speakers found by voice
+        data["diarization"] = {"speakers": transcript.diarization.speakers,
+                               "speech": transcript.diarization.speech,
+                               "seconds": transcript.diarization.seconds}
     emit(args, data, lambda d: "\n".join(
         f"[{_clock(s['start'])}] {s['speaker']}: {s['text']}" for s in d["segments"]))
     return 0
@@ -202,7 +206,8 @@ def _calls(args: argparse.Namespace, settings: Settings) -> int:
     data = {"calls": [
         {"call_id": c.call_id, "date": c.meta.date, "rep": c.meta.rep, "account": c.meta.account,
          "stage": c.meta.stage, "outcome": c.meta.outcome, "segment": c.meta.segment,
-         "kind": c.kind, "duration": c.duration, "source": c.source}
+         "kind": c.kind, "duration": c.duration, "source": c.source,
+         "speakers": _speakers_json(c.speakers)}
         for c in ws.calls()]}
     emit(args, data, lambda d: "\n".join(
         f"{c['call_id']:<24} {str(c['date'] or ''):<10} {c['outcome'] or '':<5} {c['rep'] or '':<18} "
@@ -210,15 +215,32 @@ def _calls(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _speakers_json(note: dict | None) -> dict | None:
+    """How a recording's speakers were told apart, without the voice prints."""
+    if not note:
+        return None
+    return {k: v for k, v in note.items() if k not in ("voices", "speech")}
+
+
 @command("transcript")
 def _transcript(args: argparse.Namespace, settings: Settings) -> int:
     call = _workspace(settings).call(args.call_id)
-    data = {"call_id": call.call_id, "turns": [
+    data = {"call_id": call.call_id, "speakers": _speakers_json(call.speakers), "turns": [
         {"turn": t.index, "speaker": t.speaker, "side": t.side, "start": t.start, "end": t.end,
          "text": t.text} for t in call.turns]}
-    emit(args, data, lambda d: "\n".join(
-        f"{t['turn']:>3} [{_clock(t['start'])}] {t['speaker']} ({t['side']}): {t['text']}"
-        for t in d["turns"]))
+
+    def text(d: dict) -> str:
+        lines = [f"{t['turn']:>3} [{_clock(t['start'])}] {t['speaker']} ({t['side']}): {t['text']}"
+                 for t in d["turns"]]
+        note = d["speakers"] or {}
+        if note.get("method") == "voice":
+            sure = "" if note.get("sure") else " (UNSURE: check it; `callmine reps enroll` " \
+                "settles it)"
+            lines.insert(0, f"{note.get('speakers')} voice(s) told apart in a mono recording; "
+                            f"rep: {note.get('rep') or 'none'} ({note.get('why')}){sure}")
+        return "\n".join(lines)
+
+    emit(args, data, text)
     return 0
 
 

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""Synthesise the three demo audio calls (stereo: rep on the LEFT channel 0, buyer on the RIGHT
-channel 1, silence on the other channel while one side speaks) and their reference transcripts.
+"""Synthesise the demo audio calls and their reference transcripts: three stereo calls (rep on
+the LEFT channel 0, buyer on the RIGHT channel 1, silence on the other channel while one side
+speaks) and one MONO call (both voices in one channel, as a laptop or dialer records them),
+which callmine diarizes by voice.
 
-Dev tool only: needs espeak-ng and ffmpeg on PATH (Debian: apt-get install espeak-ng sox ffmpeg).
+Dev tool only: needs espeak-ng, flite and ffmpeg on PATH (Debian: apt-get install espeak-ng flite
+sox ffmpeg). A voice named ``flite:NAME`` is synthesised by flite, any other by espeak-ng.
 Run from anywhere:  python3 demo/tools/make_audio.py
 Writes demo/calls/<stem>.{ogg,mp3,m4a} and demo/reference/<stem>.json, where the
 reference is [{"speaker": "channel-0"|"channel-1", "start", "end", "text"}] with the exact words
@@ -99,8 +102,41 @@ SCRIPTS: dict[str, tuple[list[str], str, str, list[tuple[int, str]]]] = {
 }
 
 
+MONO: dict[str, tuple[list[str], str, str, list[tuple[int, str]]]] = {
+    # One channel, two voices: the rep (Dana Whitfield, espeak-ng) and the buyer (flite).
+    "saltmarsh-freight-discovery.ogg": (
+        ["-c:a", "libopus", "-b:a", "32k"], "en-gb+f4", "flite:awb", [
+            (0, "Hi Tomas, this is Dana from Vantora. Thanks for making time for me today."),
+            (1, "Hi Dana. No problem. I have about twenty minutes before my next meeting."),
+            (0, "Perfect. How does your team handle supplier invoices at the moment?"),
+            (1, "Mostly by hand. We get a few thousand freight invoices a month, and two people "
+                "type them into our finance system."),
+            (0, "That is a lot of typing. With Vantora Ledger, invoices are coded and approved "
+                "automatically, so most teams close the month four days faster."),
+            (1, "That sounds good, but we tried an automation tool two years ago, and my team "
+                "spent months fixing its mistakes. I am worried this will be the same."),
+            (0, "I understand. Every invoice the system is unsure about goes to a person first, "
+                "so nothing is paid without a check."),
+            (1, "Okay. And the price? Our budget for this year is already spent."),
+            (0, "Most customers recover the cost within six months, through lower processing "
+                "costs. I can send you the numbers from a company like yours."),
+            (1, "Please do. Send me the numbers, and I will share them with our finance "
+                "director."),
+            (0, "Will do. Thank you, Tomas."),
+            (1, "Thanks, Dana. Talk soon."),
+        ]),
+}
+
+
 def synth(voice: str, text: str, path: Path) -> array.array:
-    subprocess.run(["espeak-ng", "-v", voice, "-s", str(SPEED), "-w", str(path), text], check=True)
+    if voice.startswith("flite:"):  # flite speaks at 16 kHz: resampled to espeak-ng's rate
+        raw = path.with_suffix(".flite.wav")
+        subprocess.run(["flite", "-voice", voice.split(":", 1)[1], "-t", text, "-o", str(raw)],
+                       check=True)
+        subprocess.run(["sox", str(raw), "-R", "-r", str(RATE), str(path)], check=True)
+    else:
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(SPEED), "-w", str(path), text],
+                       check=True)
     with wave.open(str(path)) as w:
         assert w.getnchannels() == 1 and w.getsampwidth() == 2 and w.getframerate() == RATE
         samples = array.array("h", w.readframes(w.getnframes()))
@@ -108,7 +144,8 @@ def synth(voice: str, text: str, path: Path) -> array.array:
     return samples[max(0, loud[0] - 200): loud[-1] + 200] if loud else samples
 
 
-def build(stem: str, enc: list[str], rep: str, buyer: str, turns, tmp: Path) -> float:
+def build(stem: str, enc: list[str], rep: str, buyer: str, turns, tmp: Path,
+          mono: bool = False) -> float:
     rng = random.Random(stem)
     t = 0.6
     placed = []
@@ -117,31 +154,40 @@ def build(stem: str, enc: list[str], rep: str, buyer: str, turns, tmp: Path) -> 
         placed.append((ch, int(t * RATE), s, text))
         t += len(s) / RATE + rng.uniform(0.35, 0.8)
     total = int((t + 0.5) * RATE)
-    stereo = array.array("h", bytes(4 * total))
+    width = 1 if mono else 2
+    frames = array.array("h", bytes(2 * width * total))
     for ch, at, s, _ in placed:
         for k, v in enumerate(s):
-            stereo[2 * (at + k) + ch] = v
+            frames[width * (at + k) + (0 if mono else ch)] = v
     wav = tmp / "mix.wav"
     with wave.open(str(wav), "wb") as w:
-        w.setnchannels(2)
+        w.setnchannels(width)
         w.setsampwidth(2)
         w.setframerate(RATE)
-        w.writeframes(stereo.tobytes())
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(wav), "-ac", "2", *enc,
-                    "-map_metadata", "-1", str(CALLS / stem)], check=True)
-    ref = [{"speaker": f"channel-{ch}", "start": round(at / RATE, 2),
-            "end": round((at + len(s)) / RATE, 2), "text": text} for ch, at, s, text in placed]
+        w.writeframes(frames.tobytes())
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(wav), "-ac", str(width), *enc,
+                    "-map_metadata", "-1", "-fflags", "+bitexact", str(CALLS / stem)], check=True)
+    # a mono call's reference names the sides (the rep and the buyer), not channels
+    ref = [{"speaker": ("rep" if ch == 0 else "buyer") if mono else f"channel-{ch}",
+            "start": round(at / RATE, 2), "end": round((at + len(s)) / RATE, 2), "text": text}
+           for ch, at, s, text in placed]
     out = REFS / (Path(stem).stem + ".json")
     out.write_text(json.dumps(ref, indent=2) + "\n", encoding="utf-8")
     return total / RATE
 
 
 def main() -> None:
+    import sys
+
+    only = set(sys.argv[1:])  # stems to (re)make; all of them when none is named
     REFS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as d:
-        for stem, (enc, rep, buyer, turns) in SCRIPTS.items():
-            dur = build(stem, enc, rep, buyer, turns, Path(d))
-            print(f"{stem}: {dur:.1f} s, {(CALLS / stem).stat().st_size // 1024} KiB")
+        for mono, scripts in ((False, SCRIPTS), (True, MONO)):
+            for stem, (enc, rep, buyer, turns) in scripts.items():
+                if only and stem not in only:
+                    continue
+                dur = build(stem, enc, rep, buyer, turns, Path(d), mono=mono)
+                print(f"{stem}: {dur:.1f} s, {(CALLS / stem).stat().st_size // 1024} KiB")
 
 
 if __name__ == "__main__":

@@ -25,8 +25,10 @@ def test_workers_store_the_same_calls_as_sequential(workspace, settings, tmp_pat
     status = {Path(r.path).name: r.status for r in batch.results}
     assert status == {"broken.mp3": "failed", "call-1.mp3": "stored", "call-2.ogg": "stored"}
     stereo = workspace.call("call-1")
-    assert [(t.speaker, t.side) for t in stereo.turns] == [
-        ("channel-0", "rep"), ("channel-1", "buyer"), ("channel-0", "rep")]
+    assert [(t.speaker, t.side) for t in stereo.turns] == [  # no manifest: no rep's name
+        ("Rep", "rep"), ("Buyer", "buyer"), ("Rep", "rep")]
+    mono = workspace.call("call-2")  # diarized in the worker: one voice
+    assert mono.speakers["method"] == "voice" and mono.speakers["speakers"] == 1
     assert CallIngestor(workspace, parallel).run([calls]).results[1].status == "unchanged"
 
 
@@ -40,5 +42,4 @@ def test_the_same_function_runs_on_a_dask_cluster(workspace, settings, tmp_path)
     on_dask = settings.model_copy(update={"dask_scheduler": "local", "workers": 1})
     batch = CallIngestor(workspace, on_dask).run([calls])
     assert [r.status for r in batch.results] == ["stored", "stored"]
-    assert [t.speaker for t in workspace.call("d-1").turns] == ["channel-0", "channel-1",
-                                                                "channel-0"]
+    assert [t.speaker for t in workspace.call("d-1").turns] == ["Rep", "Buyer", "Rep"]

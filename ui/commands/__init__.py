@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import importlib
 
-_MODULES = ("ui.commands.insights", "ui.commands.content", "ui.commands.consistency")
+_MODULES = ("ui.commands.insights", "ui.commands.content", "ui.commands.consistency",
+            "ui.commands.reps")
 
 
 def register_all(sub, common) -> None:

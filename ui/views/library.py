@@ -17,7 +17,8 @@ from insights.records import Objection
 from ui.views.errors import require, shows_errors, user_error
 from ui.views.text import clock, html_text, markdown_text
 
-CALL_HEADERS = ["call", "date", "rep", "account", "stage", "outcome", "segment", "kind"]
+CALL_HEADERS = ["call", "date", "rep", "account", "stage", "outcome", "segment", "kind",
+                "speakers"]
 ASSET_HEADERS = ["asset", "title", "type", "public", "published"]
 TRANSCRIPT_HEADERS = ["turn", "time", "speaker", "side", "text"]
 RESULT_HEADERS = ["file", "status", "id", "message"]
@@ -36,9 +37,33 @@ def call_rows(workspace: Workspace) -> list[list]:
     """One row per stored call: id, date and the manifest fields."""
     return [
         [c.call_id, str(c.meta.date or ""), c.meta.rep or "", c.meta.account or "",
-         c.meta.stage or "", c.meta.outcome or "", c.meta.segment or "", c.kind]
+         c.meta.stage or "", c.meta.outcome or "", c.meta.segment or "", c.kind,
+         speakers_label(c.speakers)]
         for c in workspace.calls()
     ]
+
+
+def speakers_label(note: dict | None) -> str:
+    """How a recording's speakers were told apart, in a few words ("" for transcripts)."""
+    if not note:
+        return ""
+    if note.get("method") == "channels":
+        return "one per channel"
+    label = f"{note.get('speakers')} by voice"
+    return label if note.get("sure") else f"{label}, rep unsure"
+
+
+def speakers_banner(note: dict | None) -> str:
+    """A line above a diarized call's transcript: who the rep is and how sure that is."""
+    if not note or note.get("method") != "voice":
+        return ""
+    text = (f"Mono recording: {note.get('speakers')} voice(s) told apart by voice. "
+            f"Rep: {note.get('rep') or 'none found'} ({note.get('why')}).")
+    if note.get("sure"):
+        return f'<p class="cm-speakers">{html_text(text)}</p>'
+    return (f'<p class="cm-speakers cm-warn">{html_text(text)} The rep is a guess: check the '
+            "turns below. Enrolling the rep's voice (<code>callmine reps enroll NAME "
+            "clip.wav</code>) settles it, for this call too.</p>")
 
 
 def asset_rows(workspace: Workspace) -> list[list]:
@@ -68,8 +93,10 @@ def batch_summary(batch: BatchResult) -> str:
     return ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing ingested"
 
 
-def transcript_html(turns: Sequence[Turn], objections: Sequence[Objection]) -> str:
-    """The transcript as escaped HTML: one block per turn, objection spans marked."""
+def transcript_html(turns: Sequence[Turn], objections: Sequence[Objection],
+                    speakers: dict | None = None) -> str:
+    """The transcript as escaped HTML: one block per turn, objection spans marked; a diarized
+    call's speakers note (``Call.speakers``) on top."""
     by_turn: dict[int, list[Objection]] = {}
     for o in objections:
         by_turn.setdefault(o.turn, []).append(o)
@@ -83,7 +110,8 @@ def transcript_html(turns: Sequence[Turn], objections: Sequence[Objection]) -> s
         )
     if not blocks:
         return '<p class="cm-empty">Choose a call to read its transcript.</p>'
-    return '<div class="cm-transcript">' + "".join(blocks) + "</div>"
+    return (speakers_banner(speakers) + '<div class="cm-transcript">' + "".join(blocks)
+            + "</div>")
 
 
 def _marked(text: str, objections: Sequence[Objection]) -> str:
@@ -198,7 +226,8 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
         if not cid:
             return transcript_html([], []), []
         call = workspace.call(cid)
-        return (transcript_html(call.turns, load_objections(workspace, call_id=cid)),
+        return (transcript_html(call.turns, load_objections(workspace, call_id=cid),
+                                call.speakers),
                 transcript_rows(workspace, cid))
 
     @shows_errors
