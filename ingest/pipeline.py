@@ -192,11 +192,15 @@ class CallIngestor:
         workspace: Where calls are stored.
         settings: Speech settings (model, channels) and redaction.
         transcriber: An injected transcriber (built lazily from settings otherwise).
+        force: Read every file again, even one stored unchanged (after a model or setting
+            change, e.g. an enrolled voice or diarization turned on).
     """
 
-    def __init__(self, workspace: Workspace, settings: Settings, transcriber=None) -> None:
+    def __init__(self, workspace: Workspace, settings: Settings, transcriber=None,
+                 force: bool = False) -> None:
         self.workspace = workspace
         self.settings = settings
+        self.force = force
         self._transcriber = transcriber
         self.redactor = Redactor(settings.redact_region) if settings.redact else None
         self._futures: dict = {}
@@ -249,8 +253,9 @@ class CallIngestor:
             return False
         meta = (table.lookup(path) if table else None) or CallMeta(call_id=path.stem)
         digest = file_hash(path)
-        return self.workspace.call_hash(meta.call_id) != digest and \
-            self.workspace.call_with_hash(digest) is None
+        stored = self.workspace.call_hash(meta.call_id) == digest
+        return (self.force or not stored) and self.workspace.call_with_hash(digest) in (
+            None, meta.call_id)
 
     def ingest_file(self, path: Path, meta: CallMeta | None = None,
                     progress: bool = False) -> FileResult:
@@ -262,7 +267,7 @@ class CallIngestor:
         meta = meta or CallMeta(call_id=path.stem)
         if self.redactor:
             meta = self.redactor.meta(meta)
-        if self.workspace.call_hash(meta.call_id) == digest:
+        if self.workspace.call_hash(meta.call_id) == digest and not self.force:
             if not listed:
                 return FileResult(str(path), "unchanged", meta.call_id, "already stored")
             old = self.workspace.call_meta(meta.call_id)
@@ -339,11 +344,14 @@ class ContentIngestor:
     Args:
         workspace: Where assets are stored.
         chunker: Splits documents into passages (default settings otherwise).
+        force: Read every file again, even one stored unchanged (after a reader changed).
     """
 
-    def __init__(self, workspace: Workspace, chunker: Chunker | None = None) -> None:
+    def __init__(self, workspace: Workspace, chunker: Chunker | None = None,
+                 force: bool = False) -> None:
         self.workspace = workspace
         self.chunker = chunker or Chunker()
+        self.force = force
 
     def run(
         self,
@@ -373,7 +381,7 @@ class ContentIngestor:
                     "a .md/.html/.htm/.pdf/.docx/.pptx/.txt document")
         digest = file_hash(path)
         meta = meta or AssetMeta(asset_id=path.stem)
-        if self.workspace.asset_hash(meta.asset_id) == digest:
+        if self.workspace.asset_hash(meta.asset_id) == digest and not self.force:
             return FileResult(str(path), "unchanged", meta.asset_id, "already stored")
         other = self.workspace.asset_with_hash(digest)
         if other is not None and other != meta.asset_id:

@@ -567,6 +567,45 @@ class Workspace:
         row = self.db.execute("SELECT data FROM messaging").fetchone()
         return Messaging.model_validate_json(row[0]) if row else None
 
+    # -- removal -------------------------------------------------------------------------
+
+    def remove_call(self, call_id: str) -> bool:
+        """Delete a call, its turns and its kept copy; False when there is no such call.
+        Its insights go at the next analysis (``insights.analysis.Analyzer.run``)."""
+        with self.transaction() as db:
+            row = db.execute("SELECT file FROM calls WHERE call_id=?", (call_id,)).fetchone()
+            if row is None:
+                return False
+            db.execute("DELETE FROM calls WHERE call_id=?", (call_id,))
+        self._drop_copy(row["file"])
+        return True
+
+    def remove_asset(self, asset_id: str) -> bool:
+        """Delete an asset, its passages, their vectors and its kept copy; False when there is
+        no such asset. Marked pending first, so a removal killed half-way is finished by
+        :meth:`recover`. The lexical and sentence indexes follow at the next
+        ``rag.index_content``."""
+        with self.transaction() as db:
+            row = db.execute("SELECT file FROM assets WHERE asset_id=?", (asset_id,)).fetchone()
+            if row is None:
+                return False
+            db.execute("UPDATE assets SET status='pending' WHERE asset_id=?", (asset_id,))
+        self.collection(PASSAGES).delete(where={"asset_id": asset_id})
+        with self.transaction() as db:
+            db.execute("DELETE FROM assets WHERE asset_id=?", (asset_id,))
+        self._drop_copy(row["file"])
+        return True
+
+    def _drop_copy(self, relative: str | None) -> None:
+        """Delete a kept copy that no stored call or asset refers to any more."""
+        if not relative:
+            return
+        used = self.db.execute("SELECT 1 FROM calls WHERE file=? UNION ALL SELECT 1 FROM assets"
+                               " WHERE file=? LIMIT 1", (relative, relative)).fetchone()
+        path = self.file_path(relative)
+        if used is None and path is not None and path.is_file():
+            path.unlink()
+
     # -- consistency ---------------------------------------------------------------------
 
     def recover(self) -> list[str]:

@@ -171,10 +171,11 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
             if args.workers < 1:
                 raise InputError(f"--workers must be 1 or more, got {args.workers}.")
             settings = settings.model_copy(update={"workers": args.workers})
-        batch = CallIngestor(ws, settings).run(paths, manifest, progress=progress)
+        batch = CallIngestor(ws, settings, force=args.force).run(paths, manifest,
+                                                                 progress=progress)
         _after_calls(ws, settings, batch, progress)
     else:
-        batch = ContentIngestor(ws).run(paths, manifest, progress=progress)
+        batch = ContentIngestor(ws, force=args.force).run(paths, manifest, progress=progress)
         _after_content(ws, batch, progress)
     data = _batch_json(batch)
     emit(args, data, _batch_text)
@@ -198,6 +199,16 @@ def _after_content(ws, batch, progress: bool) -> None:
 
     if any(r.status in ("stored", "replaced") for r in batch.results):
         index_content(ws, progress=progress)
+
+
+@command("remove")
+def _remove(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.workflow import remove
+
+    ids = remove(_workspace(settings), settings, args.what, args.ids, progress=not args.quiet)
+    emit(args, {"removed": ids, "what": args.what},
+         lambda d: f"removed {len(d['removed'])} {d['what']}(s): " + ", ".join(d["removed"]))
+    return 0
 
 
 @command("calls")
@@ -322,10 +333,17 @@ def build_parser() -> argparse.ArgumentParser:
         q = what.add_parser(name, parents=[common], help=helptext)
         q.add_argument("paths", nargs="+", metavar="PATH")
         q.add_argument("--manifest", help=f"{name}.csv with metadata")
+        q.add_argument("--force", action="store_true",
+                       help="read every file again, even one already stored unchanged")
         if name == "calls":
             q.add_argument("--workers", type=int, help="processes transcribing in parallel")
     q = what.add_parser("messaging", parents=[common], help="messaging.yaml")
     q.add_argument("file")
+
+    p = sub.add_parser("remove", parents=[common],
+                       help="remove calls or assets (and everything derived from them)")
+    p.add_argument("what", choices=("call", "asset"))
+    p.add_argument("ids", nargs="+", metavar="ID", help="call or asset ids (see calls, assets)")
 
     sub.add_parser("calls", parents=[common], help="list ingested calls")
     p = sub.add_parser("transcript", parents=[common], help="show one call's turns")

@@ -219,6 +219,15 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
                           label="Content library", max_height=320, elem_classes="cm-table",
                           elem_id="cm-assets",
                           column_widths=["25%", "45%", "12%", "8%", "10%"])
+    with gr.Accordion("Remove a call or an asset", open=False):
+        with gr.Row():
+            remove_kind = gr.Radio(["call", "asset"], value="call", label="Remove a")
+            remove_id = gr.Dropdown(choices=call_choices(), label="Id", allow_custom_value=True,
+                                    elem_id="cm-remove-id")
+            remove_btn = gr.Button("Remove it and what was found in it", variant="stop")
+        gr.Markdown("Its turns or passages, vectors, objections and kept copy go; the "
+                    "analysis and the indexes are brought up to date. Ingesting the file "
+                    "again brings it back.", elem_classes="cm-note")
     refresh = gr.Button("Refresh")
 
     @shows_errors
@@ -289,6 +298,26 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
             Analyzer(workspace, settings).run()
         return (f"Messaging: {r.status} ({markdown_text(r.message)})",
                 [[Path(file).name, r.status, "messaging", r.message]])
+
+    def remove_choices(kind: str):
+        ids = (call_choices() if kind == "call"
+               else [a.asset_id for a in workspace.assets()])
+        return gr.Dropdown(choices=ids, value=None)
+
+    @shows_errors
+    def remove_record(kind: str, record_id: str | None, progress=gr.Progress()):
+        from ui.workflow import remove
+
+        require(record_id, f"Choose the {kind} to remove.")
+        progress(0.5, desc=f"Removing {record_id} and bringing the analysis up to date")
+        removed = remove(workspace, settings, kind, [record_id])
+        return (f"Removed {kind} {markdown_text(removed[0])}.", [], *refreshed(),
+                remove_choices(kind))
+
+    remove_kind.change(remove_choices, remove_kind, remove_id, api_name=False)
+    remove_btn.click(remove_record, [remove_kind, remove_id],
+                     [summary, results, stats, calls, assets, call_id, remove_id],
+                     api_name="remove", concurrency_id="ingest", concurrency_limit=1)
 
     outputs = [summary, results, stats, calls, assets, call_id]
     ingest_calls_btn.click(ingest_calls, [call_files, call_manifest], outputs,
