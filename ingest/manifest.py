@@ -206,7 +206,7 @@ def _read(path: Path, columns: tuple[str, ...], id_column: str,
     text = read_text(path, ManifestError)
     header_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=header_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except (StopIteration, csv.Error) as exc:
@@ -223,8 +223,15 @@ def _read(path: Path, columns: tuple[str, ...], id_column: str,
     rows: dict[str, M] = {}
     first_row: dict[str, int] = {}
     ids: dict[str, int] = {}
+    line = reader.line_num + 1  # the line the next row starts on
     try:
         for number, cells in enumerate(reader, start=2):
+            if any("\n" in c or "\r" in c for c in cells):
+                raise ManifestError(
+                    f"{name}: line {line}: a quoted value runs over several lines (through "
+                    f"line {reader.line_num}); is a quote left open? Close it, or remove the "
+                    "line break from the value.")
+            line = reader.line_num + 1
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
@@ -251,7 +258,8 @@ def _read(path: Path, columns: tuple[str, ...], id_column: str,
             first_row[file] = number
             ids[record_id] = number
     except csv.Error as exc:
-        raise ManifestError(f"{name}: not a valid CSV file ({exc}).") from None
+        raise ManifestError(f"{name}: line {line}: not valid CSV ({exc}); is a quote left "
+                            "open? Rows from there on would be lost, so nothing was read.") from None
     return rows
 
 

@@ -153,11 +153,13 @@ class _Ids:
 class _Batch:
     """Runs one function per file, turning errors into failed results, with a progress bar."""
 
-    def __init__(self, kind: str, workspace: Workspace, progress: bool, on_file: ProgressFn | None):
+    def __init__(self, kind: str, workspace: Workspace, progress: bool, on_file: ProgressFn | None,
+                 scrub: Callable[[str], str] | None = None):
         self.kind = kind
         self.workspace = workspace
         self.progress = progress
         self.on_file = on_file
+        self.scrub = scrub  # redacts messages, which may quote a file's content
 
     def run(self, files: list[Path], handle: Callable[[Path], FileResult]) -> BatchResult:
         result = BatchResult()
@@ -172,6 +174,8 @@ class _Batch:
                 log.debug("unexpected error on %s", path, exc_info=True)
                 item = FileResult(str(path), "failed",
                                   message=f"{path.name}: could not be read ({type(exc).__name__}: {exc}).")
+            if self.scrub and item.message:
+                item.message = self.scrub(item.message)
             if item.status == "failed":
                 log.debug("failed %s: %s", path, item.message)
             try:
@@ -223,7 +227,8 @@ class CallIngestor:
         """Ingest every call file under ``paths``; never raises for a bad file."""
         table = read_call_manifest(manifest) if manifest else None
         files = expand_paths(paths, CALL_EXTENSIONS)
-        batch = _Batch("calls", self.workspace, progress, on_file)
+        batch = _Batch("calls", self.workspace, progress, on_file,
+                       self.redactor.text if self.redactor else None)
         ids = _Ids("call", "call_id")
 
         def one(p: Path, show: bool) -> FileResult:
@@ -233,17 +238,21 @@ class CallIngestor:
             return self.ingest_file(p, meta, progress=show)
 
         s = self.settings
-        if (s.workers > 1 or s.dask_scheduler) and len(files) > 1:
-            from ingest.parallel import TranscriptionPool
+        try:
+            if (s.workers > 1 or s.dask_scheduler) and len(files) > 1:
+                from ingest.parallel import TranscriptionPool
 
-            todo = [p for p in files if self._needs_transcription(p, table)]
-            with TranscriptionPool(s, s.workers, s.dask_scheduler) as pool:
-                self._futures = pool.submit_all(todo)
-                try:
-                    return batch.run(files, lambda p: one(p, False))
-                finally:
-                    self._futures = {}
-        return batch.run(files, lambda p: one(p, progress))
+                todo = [p for p in files if self._needs_transcription(p, table)]
+                with TranscriptionPool(s, s.workers, s.dask_scheduler) as pool:
+                    self._futures = pool.submit_all(todo)
+                    try:
+                        return batch.run(files, lambda p: one(p, False))
+                    finally:
+                        self._futures = {}
+            return batch.run(files, lambda p: one(p, progress))
+        finally:
+            if self.redactor:  # no raw value left in the write-ahead log's old pages
+                self.workspace.checkpoint()
 
     def _needs_transcription(self, path: Path, table) -> bool:
         if isinstance(path, RefusedPath) or path.suffix.lower() not in AUDIO_EXTENSIONS or \

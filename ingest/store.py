@@ -177,6 +177,8 @@ class Workspace:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
+            # deleted and replaced rows are overwritten with zeros, not left in free pages
+            conn.execute("PRAGMA secure_delete=ON")
             self._local.conn = conn
         return conn
 
@@ -224,6 +226,14 @@ class Workspace:
                 collection_metadata=dict(COSINE),
             )
         return self._passages
+
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database and truncate it, so values replaced or
+        deleted (with ``secure_delete``) linger in neither file."""
+        try:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.OperationalError:  # another process is reading: its next write does it
+            log.info("could not checkpoint the write-ahead log now", exc_info=True)
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

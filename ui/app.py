@@ -71,6 +71,52 @@ def allowed_hosts(host: str, extra: str | None = None) -> list[str]:
     return list(dict.fromkeys(names + ["127.0.0.1", "localhost", "::1", "[::1]"]))
 
 
+class SameOriginWrites:
+    """ASGI middleware refusing state-changing requests (POST, PUT, PATCH, DELETE) that a
+    browser sends from another site: their ``Origin`` header names a host other than the one
+    the request is addressed to (``Host``, itself checked against the allowed hosts). A page
+    on evil.example can then not upload files into, or run ingests and removals in, an app it
+    can reach. Requests without ``Origin`` (the command line, gradio_client, curl) are not
+    browser cross-site requests and pass; ``Origin: null`` (sandboxed frames, files) does not.
+    """
+
+    _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope.get("method") in self._WRITES:
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1")
+                       for k, v in scope.get("headers", [])}
+            origin = headers.get("origin")
+            if origin is not None and not _same_host(origin, headers.get("host", "")):
+                await send({"type": "http.response.start", "status": 403,
+                            "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+                await send({"type": "http.response.body",
+                            "body": b"Cross-site request refused: this app only accepts "
+                                    b"changes from its own pages."})
+                return
+        await self.app(scope, receive, send)
+
+
+def _same_host(origin: str, host: str) -> bool:
+    """``Origin: http://name:port`` addresses the same host and port as ``Host: name:port``."""
+    from urllib.parse import urlsplit
+
+    if origin.strip().lower() == "null" or not host:
+        return False
+    parts = urlsplit(origin.strip())
+    if not parts.hostname:
+        return False
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    origin_port = parts.port or default
+    target = urlsplit(f"//{host.strip()}")
+    target_port = target.port or default
+    return (parts.hostname.lower() == (target.hostname or "").lower()
+            and origin_port == target_port)
+
+
 def check_binding(host: str, auth: tuple[str, str] | None) -> None:
     """Refuse to serve off loopback without authentication."""
     if not _is_loopback(host) and auth is None:
@@ -134,6 +180,7 @@ def serve(workspace: Workspace, settings: Settings, host: str = "127.0.0.1", por
         server_name=host, server_port=port, auth=credentials, prevent_thread_lock=not block,
         quiet=not block, footer_links=["api"], ssr_mode=False, css=CSS,
         allowed_paths=[str(workspace.root / "audio")],
-        app_kwargs={"middleware": [Middleware(TrustedHostMiddleware, allowed_hosts=hosts)]},
+        app_kwargs={"middleware": [Middleware(TrustedHostMiddleware, allowed_hosts=hosts),
+                                   Middleware(SameOriginWrites)]},
     )
     return app, url

@@ -149,3 +149,26 @@ def test_empty_missing_and_non_utf8_manifests(tmp_path):
     with pytest.raises(ManifestError, match=r"^calls\.csv: not UTF-8 text"):
         latin = "file,account\na.vtt,Soci\xe9t\xe9\n".encode("cp1252")
         read_call_manifest(manifest(tmp_path, latin))
+
+
+@pytest.mark.parametrize("text, message", [
+    # an unclosed quote to the end of the file: every later row would be swallowed
+    ('file,call_id,rep\na.txt,a1,"Dana\nb.txt,b1,Sam\nc.txt,c1,Lee\n',
+     r"^calls\.csv: line 2: not valid CSV \(unexpected end of data\); is a quote left open\?"),
+    # an unclosed quote closed rows later: the rows in between would be one value
+    ('file,call_id,rep\na.txt,a1,"Dana\nb.txt,b1,Sam"\nc.txt,c1,Lee\n',
+     r"^calls\.csv: line 2: a quoted value runs over several lines \(through line 3\)"),
+])
+def test_a_manifest_with_an_open_quote_is_refused_with_its_line(tmp_path, text, message):
+    manifest = tmp_path / "calls.csv"
+    manifest.write_text(text)
+    with pytest.raises(ManifestError, match=message):
+        read_call_manifest(manifest)
+
+
+def test_a_quoted_value_with_a_comma_is_still_read(tmp_path):
+    manifest = tmp_path / "calls.csv"
+    manifest.write_text('file,call_id,account\na.txt,a1,"Acme, Inc."\nb.txt,b1,Globex\n')
+    table = read_call_manifest(manifest)
+    assert table.lookup(tmp_path / "a.txt").account == "Acme, Inc."
+    assert table.lookup(tmp_path / "b.txt").call_id == "b1"

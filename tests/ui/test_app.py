@@ -119,6 +119,7 @@ EXPECTED_ENDPOINTS = {
     "/messages", "/moments",
     "/consistency", "/findings", "/export_consistency",
     "/ingest_calls", "/ingest_content", "/ingest_messaging", "/transcript", "/library",
+    "/remove",
 }
 
 
@@ -682,3 +683,50 @@ def test_a_foreign_host_header_is_refused(workspace, settings, free_port):
         assert get(f"evil.example:{port}") == 400
     finally:
         app.close()
+
+
+def test_a_cross_site_write_is_refused(workspace, settings, free_port):
+    """A page on evil.example posting to the app (an upload, an ingest) is refused; the app's
+    own pages and clients without an Origin (gradio_client, curl) are not."""
+    import urllib.error
+    import urllib.request
+
+    from ui.app import serve
+
+    port = free_port()
+    app, url = serve(workspace, settings, port=port, block=False)
+    try:
+        boundary = "cmboundary"
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; "
+                f"filename=\"call.txt\"\r\nContent-Type: text/plain\r\n\r\n"
+                f"Rep: hello\r\n--{boundary}--\r\n").encode()
+
+        def post(origin):
+            headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+            if origin is not None:
+                headers["Origin"] = origin
+            req = urllib.request.Request(url.rstrip("/") + "/gradio_api/upload", data=body,
+                                         headers=headers, method="POST")
+            try:
+                with urllib.request.urlopen(req, timeout=30) as resp:
+                    return resp.status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        assert post("https://evil.example") == 403
+        assert post("null") == 403
+        assert post(f"http://127.0.0.1:{port + 1}") == 403  # another port is another origin
+        assert post(f"http://127.0.0.1:{port}") == 200  # its own page
+        assert post(None) == 200  # no browser: gradio_client, curl
+    finally:
+        app.close()
+
+
+def test_same_host_compares_names_and_ports():
+    from ui.app import _same_host
+
+    assert _same_host("http://127.0.0.1:7860", "127.0.0.1:7860")
+    assert _same_host("https://calls.acme.com", "calls.acme.com")
+    assert not _same_host("http://calls.acme.com", "calls.acme.com:8443")
+    assert not _same_host("https://evil.example", "127.0.0.1:7860")
+    assert not _same_host("null", "127.0.0.1:7860") and not _same_host("garbage", "x")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -31,3 +33,22 @@ def test_removing_an_asset_in_the_app_and_an_unknown_id(client, served):
     assert not ws.chunks(asset)
     with pytest.raises(AppError, match="Nothing was removed"):
         client.predict("call", "nope", api_name="/remove")
+
+
+def test_uploaded_files_are_deleted_once_ingested(client, tmp_path):
+    """Gradio keeps uploads in its own folder; the workspace keeps its own copy (or, when
+    redacting, none), so the upload goes once ingested."""
+    from gradio.utils import get_upload_folder
+    from gradio_client import handle_file
+
+    call = tmp_path / "zz-upload-check-1.txt"
+    call.write_text("[00:00:01] Dana Reyes: Thanks for joining.\n"
+                    "[00:00:06] Kim Roe: The price is far too high for our budget.\n")
+    bad = tmp_path / "zz-upload-check-2.vtt"
+    bad.write_text("not a vtt\n")
+    summary, *_ = client.predict([handle_file(str(call)), handle_file(str(bad))], None,
+                                 api_name="/ingest_calls")
+    assert summary == "Calls: 1 failed, 1 stored"
+    left = [p for p in Path(get_upload_folder()).rglob("zz-upload-check-*")]
+    assert left == []
+    assert call.is_file()  # the user's own file is never touched

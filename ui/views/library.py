@@ -155,6 +155,26 @@ def _paths(files: Sequence[str] | str | None) -> list[Path]:
     return [Path(f) for f in ([files] if isinstance(files, str) else files)]
 
 
+def discard_uploads(paths: Sequence[Path | str | None]) -> int:
+    """Delete files Gradio received as uploads (the workspace keeps its own copy, and a
+    redacting workspace none of a transcript): only files inside Gradio's upload folder, so a
+    local path handed to the API is never touched. Returns the files deleted."""
+    from gradio.utils import get_upload_folder
+
+    folder = Path(get_upload_folder()).resolve()
+    gone = 0
+    for path in paths:
+        if not path:
+            continue
+        path = Path(path).resolve()
+        if path.is_file() and path.is_relative_to(folder):
+            path.unlink()
+            gone += 1
+            if path.parent != folder and not any(path.parent.iterdir()):
+                path.parent.rmdir()  # Gradio keeps each upload in a folder of its own
+    return gone
+
+
 def _check_batch(batch: BatchResult, what: str) -> None:
     """Every file failed: tell the user why, as an error."""
     require(batch.results, f"No {what} files found in the upload.")
@@ -264,6 +284,7 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
                                        on_file=on_file)
         finally:
             transcriber.on_progress = None
+            discard_uploads([*paths, manifest])
         _check_batch(batch, "call")
         if any(r.status in ("stored", "replaced") for r in batch.results):
             progress(1.0, desc="Finding objections and themes")
@@ -279,8 +300,11 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
         def on_file(i: int, n: int, result: FileResult) -> None:
             progress((i, n), desc=f"{Path(result.path).name}: {result.status}")
 
-        batch = content_ingestor.run(paths, Path(manifest) if manifest else None,
-                                     on_file=on_file)
+        try:
+            batch = content_ingestor.run(paths, Path(manifest) if manifest else None,
+                                         on_file=on_file)
+        finally:
+            discard_uploads([*paths, manifest])
         _check_batch(batch, "content")
         if any(r.status in ("stored", "replaced") for r in batch.results):
             from rag import index_content
@@ -292,7 +316,10 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
     @shows_errors
     def ingest_messaging_file(file, progress=gr.Progress()):
         require(file, "Choose a messaging.yaml file to ingest.")
-        r = ingest_messaging(workspace, Path(file))
+        try:
+            r = ingest_messaging(workspace, Path(file))
+        finally:
+            discard_uploads([file])
         if r.status in ("stored", "replaced") and workspace.stats()["calls"]:
             progress(0.5, desc="Finding talk-track uses with the new messaging")
             Analyzer(workspace, settings).run()
