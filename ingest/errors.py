@@ -46,5 +46,39 @@ class WorkspaceError(CallmineError):
     exit_code = 2
 
 
+class DiskFullError(CallmineError):
+    """The disk holding the workspace is full: the work stopped, what was stored stays."""
+
+    exit_code = 2
+
+
+_FULL = ("database or disk is full", "disk is full", "no space left on device", "os error 28",
+         "disk quota exceeded")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """An error (from SQLite, the OS or Chroma's Rust core) that means the disk is full.
+
+    Example:
+        >>> import sqlite3
+        >>> is_disk_full(sqlite3.OperationalError("database or disk is full"))
+        True
+        >>> is_disk_full(OSError(28, "No space left on device")), is_disk_full(ValueError("x"))
+        (True, False)
+    """
+    import errno
+
+    seen = 0
+    while exc is not None and seen < 5:  # the cause may be wrapped
+        if isinstance(exc, DiskFullError):
+            return True
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if any(marker in str(exc).lower() for marker in _FULL):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
 class LLMError(CallmineError):
     """The configured chat model could not be created or failed to answer."""

@@ -18,7 +18,14 @@ from tqdm import tqdm
 from ingest.audio import AUDIO_EXTENSIONS
 from ingest.content import CONTENT_EXTENSIONS, Chunker, read_document
 from ingest.diarize import name_speakers
-from ingest.errors import CallmineError, CorruptFileError, InputError, UnsupportedFileError
+from ingest.errors import (
+    CallmineError,
+    CorruptFileError,
+    DiskFullError,
+    InputError,
+    UnsupportedFileError,
+    is_disk_full,
+)
 from ingest.manifest import read_call_manifest, read_content_manifest
 from ingest.messaging import load_messaging
 from ingest.records import (
@@ -51,6 +58,13 @@ REP_UNSURE = ("; NOTE: the speakers of this mono recording were told apart by vo
 CALL_EXTENSIONS = tuple(AUDIO_EXTENSIONS) + tuple(TRANSCRIPT_EXTENSIONS)
 
 ProgressFn = Callable[[int, int, FileResult], None]
+
+MIN_FREE_MB = 20
+"""A file is not started with less free space than this on the workspace's disk, plus
+:data:`GROWTH` times the file's size (passages, their vectors and sentence vectors take about
+that much; recordings far less): a full disk stops an ingest at once, in one line, rather than
+half-way through a write."""
+GROWTH = 20
 
 
 def file_hash(path: Path) -> str:
@@ -167,13 +181,14 @@ class _Batch:
                    leave=False)
         for i, path in enumerate(bar):
             try:
+                self._check_space(path, result)
                 item = handle(path)
-            except CallmineError as exc:
-                item = FileResult(str(path), "failed", message=str(exc))
-            except Exception as exc:  # a bad file must never stop the batch
-                log.debug("unexpected error on %s", path, exc_info=True)
-                item = FileResult(str(path), "failed",
-                                  message=f"{path.name}: could not be read ({type(exc).__name__}: {exc}).")
+            except DiskFullError:
+                raise
+            except Exception as exc:
+                if is_disk_full(exc):
+                    self._stop_full(path, result)
+                item = self._failed(path, exc)
             if self.scrub and item.message:
                 item.message = self.scrub(item.message)
             if item.status == "failed":
@@ -187,6 +202,45 @@ class _Batch:
             if self.on_file:
                 self.on_file(i + 1, len(files), item)
         return result
+
+    @staticmethod
+    def _failed(path: Path, exc: Exception) -> FileResult:
+        if isinstance(exc, CallmineError):
+            return FileResult(str(path), "failed", message=str(exc))
+        log.debug("unexpected error on %s", path, exc_info=True)  # a bad file never stops us
+        return FileResult(str(path), "failed",
+                          message=f"{path.name}: could not be read ({type(exc).__name__}: {exc}).")
+
+    def _check_space(self, path: Path, done: BatchResult) -> None:
+        import shutil
+
+        try:
+            free = shutil.disk_usage(self.workspace.root).free
+            size = path.stat().st_size if path.is_file() else 0
+        except OSError:
+            return
+        if free < MIN_FREE_MB * 2**20 + GROWTH * size:
+            self._stop_full(path, done, free)
+
+    def _stop_full(self, path: Path, done: BatchResult, free: int | None = None) -> None:
+        """Stop the batch: the disk is full. What was stored stays; a half-written asset is
+        removed (``recover``) when there is room to do so, else by the next ingest."""
+        import shutil
+
+        try:
+            self.workspace.recover()
+        except Exception:  # no room even for that: the next run's recover() does it
+            log.debug("could not clean up after a full disk", exc_info=True)
+        if free is None:
+            try:
+                free = shutil.disk_usage(self.workspace.root).free
+            except OSError:
+                free = 0
+        stored = sum(r.status in ("stored", "replaced") for r in done.results)
+        raise DiskFullError(
+            f"disk full: {free / 2**20:.1f} MB free where the workspace is ({self.workspace.root})"
+            f"; stopped before {path.name} ({stored} file(s) of this batch stored, kept). Free "
+            "some space, then run the same command again: stored files are skipped.")
 
 
 class CallIngestor:

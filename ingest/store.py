@@ -137,6 +137,10 @@ class Workspace:
         (self.root / "audio").mkdir(exist_ok=True)
         self.embedder = embedder
         self._chroma_client = chroma_client
+        self._chroma_injected = chroma_client is not None
+        self._chroma_generation = 0  # embedded clients opened so far (see collection())
+        self._chroma_seen: tuple | None = None  # the content version that client reflects
+        self._collections: dict[str, Any] = {}
         self._local = threading.local()
         self._write_lock = threading.RLock()
         self._passages = None
@@ -201,17 +205,61 @@ class Workspace:
         if self._chroma_client is None:
             import chromadb
 
+            # each reopening gets a path of its own ("chroma/./.") so chromadb starts a fresh
+            # embedded system that reads the folder again, while queries in flight on the old
+            # one finish on it
+            path = str(self.root / "chroma") + "/." * self._chroma_generation
+            self._chroma_seen = self._content_version()
             self._chroma_client = chromadb.PersistentClient(
-                path=str(self.root / "chroma"),
-                settings=chromadb.Settings(anonymized_telemetry=False),
-            )
+                path=path, settings=chromadb.Settings(anonymized_telemetry=False))
         return self._chroma_client
 
     def collection(self, name: str) -> chromadb.Collection:
-        """A cosine-space Chroma collection of this workspace; callers pass embeddings."""
-        return self.chroma.get_or_create_collection(
-            name, metadata=dict(COSINE), embedding_function=None
-        )
+        """A cosine-space Chroma collection of this workspace; callers pass embeddings.
+
+        An embedded Chroma reads its folder when it opens and does not see what another
+        process writes there afterwards (the app running while `callmine ingest content`
+        adds documents: "Error finding id"). So when the assets changed and this process did
+        not change them, the embedded client is opened again first. A Chroma server
+        (``CALLMINE_CHROMA_URL``) needs none of this: it is the one owner of the vectors.
+        """
+        self._reopen_if_changed_elsewhere()
+        found = self._collections.get(name)
+        if found is None:
+            found = self.chroma.get_or_create_collection(
+                name, metadata=dict(COSINE), embedding_function=None)
+            self._collections[name] = found
+        return found
+
+    def _content_version(self) -> tuple:
+        """Changes whenever an asset is stored, replaced or removed, by any process."""
+        row = self.db.execute("SELECT COUNT(*), COALESCE(MAX(ingested_at), 0),"
+                              " COALESCE(SUM(status != 'complete'), 0) FROM assets").fetchone()
+        return tuple(row)
+
+    def _reopen_if_changed_elsewhere(self) -> None:
+        if self._chroma_injected or self._chroma_client is None:
+            return
+        if self._content_version() != self._chroma_seen:
+            with self._write_lock:
+                if self._chroma_client is not None and \
+                        self._content_version() != self._chroma_seen:
+                    log.info("the workspace's content changed in another process: reopening "
+                             "the vector store")
+                    self._chroma_generation += 1
+                    self._chroma_client = None
+                    self._collections = {}
+
+    @contextmanager
+    def _own_content_write(self) -> Iterator[None]:
+        """Around this process's own writes of passage vectors: when nothing else had changed
+        the content before, the open client stays current afterwards."""
+        _ = self.chroma  # opened first, so it reflects the content as it is before the write
+        before = self._content_version()
+        current = before == self._chroma_seen
+        yield
+        if current and self._chroma_client is not None:
+            self._chroma_seen = self._content_version()
 
     @property
     def passages(self):
@@ -463,6 +511,11 @@ class Workspace:
         m = asset.meta
         texts = [chunk_embedding_text(m.title, c) for c in asset.chunks]
         vectors = self.embedder.embed(texts) if texts else None
+        with self._own_content_write():
+            return self._save_asset(asset, file, vectors)
+
+    def _save_asset(self, asset: Asset, file: str | None, vectors) -> str:
+        m = asset.meta
         with self.transaction() as db:
             existed = db.execute(
                 "SELECT 1 FROM assets WHERE asset_id=?", (m.asset_id,)
@@ -595,6 +648,10 @@ class Workspace:
         no such asset. Marked pending first, so a removal killed half-way is finished by
         :meth:`recover`. The lexical and sentence indexes follow at the next
         ``rag.index_content``."""
+        with self._own_content_write():
+            return self._remove_asset(asset_id)
+
+    def _remove_asset(self, asset_id: str) -> bool:
         with self.transaction() as db:
             row = db.execute("SELECT file FROM assets WHERE asset_id=?", (asset_id,)).fetchone()
             if row is None:
@@ -623,11 +680,13 @@ class Workspace:
         pending = [r[0] for r in self.db.execute(
             "SELECT asset_id FROM assets WHERE status='pending'")]
         if pending:
-            collection = self.collection(PASSAGES)
-            for asset_id in pending:
-                collection.delete(where={"asset_id": asset_id})
-            with self.transaction() as db:
-                db.executemany("DELETE FROM assets WHERE asset_id=?", [(a,) for a in pending])
+            with self._own_content_write():
+                collection = self.collection(PASSAGES)
+                for asset_id in pending:
+                    collection.delete(where={"asset_id": asset_id})
+                with self.transaction() as db:
+                    db.executemany("DELETE FROM assets WHERE asset_id=?",
+                                   [(a,) for a in pending])
             log.warning("removed %d half-ingested asset(s): %s", len(pending), ", ".join(pending))
         return pending
 

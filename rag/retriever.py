@@ -97,14 +97,12 @@ class Retriever:
         self.depth = depth
         self.rrf_k = rrf_k
         self.lexical = LexicalIndex(ws)
-        self._collection = None
 
     @property
     def collection(self):
-        """The passages' Chroma collection (looked up once)."""
-        if self._collection is None:
-            self._collection = self.ws.collection(PASSAGES)
-        return self._collection
+        """The passages' Chroma collection (the workspace reopens it when another process
+        changed the content)."""
+        return self.ws.collection(PASSAGES)
 
     # -- inputs --------------------------------------------------------------------------
 

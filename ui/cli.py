@@ -424,6 +424,13 @@ def main(argv: list[str] | None = None) -> int:
         print("callmine: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
+        from ingest.errors import is_disk_full
+
+        if is_disk_full(exc) and not args.verbose:  # after a batch: indexing, analysis
+            print(f"callmine: disk full where the workspace is ({settings.workspace}): "
+                  f"{type(exc).__name__}: {exc}. Free some space and run the same command "
+                  "again.", file=sys.stderr)
+            return 2
         if args.verbose:
             raise
         print(f"callmine: internal error: {type(exc).__name__}: {exc} "

@@ -75,9 +75,8 @@ def test_removing_an_asset_takes_it_out_of_every_answer(capsys, tmp_path):
     _, out, _ = run(capsys, "--workspace", ws, "--format", "json", "recommend",
                     "how much does it cost per user?")
     assert all(r["asset_id"] != "pricing" for r in json.loads(out)["recommendations"])
-    from ingest.store import Workspace
-
     from ingest.embed import Embedder
+    from ingest.store import Workspace
 
     store = Workspace(tmp_path / "ws", Embedder())
     assert store.stats()["vectors"] == store.stats()["chunks"] == len(store.chunks("security"))

@@ -6,6 +6,7 @@ insights analysis runs, so objections and themes stay current.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +32,8 @@ CONTENT_LABEL = "Content: documents (.md .html .htm .pdf .docx .pptx .txt)"
 
 if TYPE_CHECKING:
     import gradio as gr
+
+log = logging.getLogger(__name__)
 
 
 def call_rows(workspace: Workspace) -> list[list]:
@@ -166,12 +169,15 @@ def discard_uploads(paths: Sequence[Path | str | None]) -> int:
     for path in paths:
         if not path:
             continue
-        path = Path(path).resolve()
-        if path.is_file() and path.is_relative_to(folder):
-            path.unlink()
-            gone += 1
-            if path.parent != folder and not any(path.parent.iterdir()):
-                path.parent.rmdir()  # Gradio keeps each upload in a folder of its own
+        try:
+            path = Path(path).resolve()
+            if path.is_file() and path.is_relative_to(folder):
+                path.unlink()
+                gone += 1
+                if path.parent != folder and not any(path.parent.iterdir()):
+                    path.parent.rmdir()  # Gradio keeps each upload in a folder of its own
+        except (OSError, ValueError):  # a name with a NUL byte, a file already gone
+            log.debug("could not delete the upload %r", path, exc_info=True)
     return gone
 
 
