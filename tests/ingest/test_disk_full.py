@@ -35,7 +35,8 @@ def small_disk(tmp_path):
     try:
         yield mount
     finally:
-        subprocess.run(["umount", str(mount)], capture_output=True)
+        # lazily: the workspaces opened by the test may still hold files there
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
 
 
 def documents(folder: Path, n: int, paragraphs: int = 12) -> Path:
