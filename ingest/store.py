@@ -404,6 +404,12 @@ class Workspace:
                        (note, voices, call_id))
         return changed
 
+    def calls_without_rep_side(self) -> set[str]:
+        """Calls none of whose turns is on the rep side (every line read as the buyer's)."""
+        rows = self.db.execute("SELECT call_id FROM calls WHERE call_id NOT IN"
+                               " (SELECT DISTINCT call_id FROM turns WHERE side='rep')")
+        return {r[0] for r in rows}
+
     def call_voices(self, call_id: str) -> dict[str, list[float]]:
         """The voice prints of a diarized call's speakers (by their ``speaker-N`` label)."""
         row = self.db.execute("SELECT voices FROM calls WHERE call_id=?", (call_id,)).fetchone()

@@ -191,3 +191,23 @@ def test_views_in_a_real_browser(browser, app_url, tmp_path):
         text_of(browser, "#cm-assets")
     no_alert(browser)
     screenshot(browser, tmp_path, "library")
+
+    # a call ingested while the page is open shows in Objections as soon as the tab is opened
+    # (no reload)
+    from gradio_client import Client, handle_file
+
+    def summary_text() -> str:  # also while its tab is hidden
+        return browser.find_element(By.CSS_SELECTOR, "#cm-objections-summary").get_attribute(
+            "textContent").strip()
+
+    before = summary_text()
+    late = tmp_path / "late-1.txt"
+    late.write_text("[00:00:01] Dana Reyes: Thanks for joining.\n"
+                    "[00:00:06] Ravi Nair: Honestly the price is far too high for us.\n")
+    summary, *_ = Client(app_url, verbose=False).predict([handle_file(str(late))], None,
+                                                         api_name="/ingest_calls")
+    assert summary == "Calls: 1 stored"
+    open_tab(browser, "Objections")
+    calls_before = int(before.split(" of ")[1].split()[0])
+    wait_for(lambda: f" of {calls_before + 1} calls" in summary_text(),
+             f"the Objections view to count the new call (was: {before!r})")

@@ -28,3 +28,16 @@ def test_transcripts_and_stereo_calls_get_no_banner():
     assert speakers_banner(None) == "" and speakers_label(None) == ""
     channels = {"method": "channels", "speakers": 2, "rep": "Dana", "sure": True}
     assert speakers_banner(channels) == "" and speakers_label(channels) == "one per channel"
+
+
+def test_a_call_with_nobody_on_the_rep_side_is_marked_in_the_call_list(workspace, tmp_path):
+    from ingest.pipeline import CallIngestor
+    from ingest.settings import Settings
+    from ui.views.library import NO_REP_LABEL, call_rows
+
+    (tmp_path / "anon.txt").write_text("[00:01] Dana: Hi.\n[00:04] Kim: The price is high.\n")
+    (tmp_path / "named.txt").write_text("[00:01] Rep: Hi.\n[00:04] Kim: The price is high.\n")
+    CallIngestor(workspace, Settings(workspace=tmp_path / "ws")).run(
+        [tmp_path / "anon.txt", tmp_path / "named.txt"])
+    rows = {r[0]: r[-1] for r in call_rows(workspace)}
+    assert rows == {"anon": NO_REP_LABEL, "named": ""}

@@ -34,10 +34,10 @@ def build_blocks(workspace: Workspace, settings: Settings):
     from ui.views import ask, consistency, gaps, library, messages, objections
 
     builders = {
-        "objections": lambda page, tab: objections.build(workspace, settings, page),
+        "objections": lambda page, tab: objections.build(workspace, settings, page, tab),
         "ask": lambda page, tab: ask.build(workspace, settings),
         "gaps": lambda page, tab: gaps.build(workspace, settings, tab),
-        "messages": lambda page, tab: messages.build(workspace, settings, page),
+        "messages": lambda page, tab: messages.build(workspace, settings, page, tab),
         "consistency": lambda page, tab: consistency.build(workspace, settings, tab),
         "library": lambda page, tab: library.build(workspace, settings, page),
     }

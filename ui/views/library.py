@@ -38,12 +38,17 @@ log = logging.getLogger(__name__)
 
 def call_rows(workspace: Workspace) -> list[list]:
     """One row per stored call: id, date and the manifest fields."""
+    no_rep = workspace.calls_without_rep_side()
     return [
         [c.call_id, str(c.meta.date or ""), c.meta.rep or "", c.meta.account or "",
          c.meta.stage or "", c.meta.outcome or "", c.meta.segment or "", c.kind,
-         speakers_label(c.speakers)]
+         NO_REP_LABEL if c.call_id in no_rep else speakers_label(c.speakers)]
         for c in workspace.calls()
     ]
+
+
+NO_REP_LABEL = "no rep side: give the rep in the manifest"
+"""Shown for a call in which nobody is on the rep side (its rep's lines count as the buyer's)."""
 
 
 def speakers_label(note: dict | None) -> str:

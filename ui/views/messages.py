@@ -51,8 +51,9 @@ def moment_rows(stat: MessageStat | None) -> list[list]:
              m.reaction_text or ""] for m in stat.examples]
 
 
-def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
-    """The Messages tab; refreshed on page load."""
+def build(workspace: Workspace, settings: Settings, page: gr.Blocks,
+          tab: gr.Tab | None = None) -> None:
+    """The Messages tab; refreshed on page load and when the tab is opened."""
     import gradio as gr
 
     from insights import message_stats
@@ -93,4 +94,6 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
     refresh = gr.Button("Refresh")
     refresh.click(show_stats, None, [chart, table, track], api_name="messages")
     page.load(show_stats, None, [chart, table, track], api_name=False)
+    if tab is not None:  # calls or messaging ingested in another tab show at once
+        tab.select(show_stats, None, [chart, table, track], api_name=False)
     track.change(show_moments, track, moments, api_name="moments")

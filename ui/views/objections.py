@@ -200,8 +200,10 @@ def audio_url(path: Path | None, start: float | None, end: float | None) -> str 
     return f"gradio_api/file={url_quote(str(path.resolve()))}{fragment}"
 
 
-def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
-    """The Objections tab; ``page`` is the app's ``gr.Blocks`` (its load event refreshes)."""
+def build(workspace: Workspace, settings: Settings, page: gr.Blocks,
+          tab: gr.Tab | None = None) -> None:
+    """The Objections tab; ``page`` is the app's ``gr.Blocks`` (its load event refreshes) and
+    ``tab`` the tab itself (opening it refreshes too: calls ingested in another tab show)."""
     import gradio as gr
 
     from insights import CATEGORIES, load_objections, load_themes
@@ -305,3 +307,6 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
     quote.change(show_context, quote, context, api_name="objection_context")
     page.load(refreshed_choices, None, [rep, segment, stage], api_name=False).then(
         refresh, [*filters, category], [summary, themes, trend, theme], api_name=False)
+    if tab is not None:
+        tab.select(refreshed_choices, None, [rep, segment, stage], api_name=False).then(
+            refresh, [*filters, category], [summary, themes, trend, theme], api_name=False)
