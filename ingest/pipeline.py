@@ -443,8 +443,17 @@ class ContentIngestor:
         _check_file(path, CONTENT_EXTENSIONS,
                     "a .md/.html/.htm/.pdf/.docx/.pptx/.txt document")
         digest = file_hash(path)
+        listed = meta is not None  # a manifest row: its metadata is the truth
         meta = meta or AssetMeta(asset_id=path.stem)
         if self.workspace.asset_hash(meta.asset_id) == digest and not self.force:
+            if listed:
+                stored = self.workspace.asset(meta.asset_id).meta
+                if not meta.title:  # the title came from the document
+                    meta.title = stored.title
+                changed = self.workspace.update_asset_meta(meta)
+                if changed:
+                    return FileResult(str(path), "replaced", meta.asset_id,
+                                      f"metadata updated: {', '.join(changed)}")
             return FileResult(str(path), "unchanged", meta.asset_id, "already stored")
         other = self.workspace.asset_with_hash(digest)
         if other is not None and other != meta.asset_id:

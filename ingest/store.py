@@ -585,6 +585,38 @@ class Workspace:
             public=bool(row["public"]), published=_date(row["published"]),
         )
 
+    def update_asset_meta(self, meta: AssetMeta) -> list[str]:
+        """Replace a stored asset's metadata (title, type, url, audience, stage, public,
+        published) with ``meta``; returns the fields that changed (none: nothing written).
+
+        The passages' vector-store metadata follows; a new title is part of every passage's
+        embedded text, so its passages are embedded again. Unknown asset: ``WorkspaceError``.
+        """
+        old = self.asset(meta.asset_id)
+        fields = ("title", "type", "url", "audience", "stage", "public", "published")
+        changed = [f for f in fields if getattr(old.meta, f) != getattr(meta, f)]
+        if not changed:
+            return []
+        chunks = old.chunks
+        with self._own_content_write():
+            collection = self.collection(PASSAGES)
+            ids = [c.chunk_id for c in chunks]
+            metadatas = [self._chunk_metadata(meta, c) for c in chunks]
+            if "title" in changed and chunks:
+                vectors = self.embedder.embed([chunk_embedding_text(meta.title, c)
+                                               for c in chunks])
+                collection.upsert(ids=ids, embeddings=vectors,
+                                  documents=[c.text for c in chunks], metadatas=metadatas)
+            elif chunks:
+                collection.update(ids=ids, metadatas=metadatas)
+            with self.transaction() as db:
+                db.execute("UPDATE assets SET title=?, type=?, url=?, audience=?, stage=?,"
+                           " public=?, published=?, ingested_at=? WHERE asset_id=?",
+                           (meta.title, meta.type, meta.url, meta.audience, meta.stage,
+                            int(meta.public), _iso(meta.published), time.time(),
+                            meta.asset_id))
+        return changed
+
     def asset(self, asset_id: str) -> Asset:
         row = self.db.execute(
             "SELECT * FROM assets WHERE asset_id=? AND status='complete'", (asset_id,)

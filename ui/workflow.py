@@ -47,3 +47,42 @@ def remove(workspace: Workspace, settings: Settings, what: Literal["call", "asse
 
         index_content(workspace, progress=progress)
     return wanted
+
+
+def update_asset(workspace: Workspace, asset_id: str, *, title: str | None, type: str,
+                 public: bool, url: str | None = None, audience: str | None = None,
+                 stage: str | None = None, published: str | None = None) -> list[str]:
+    """Correct an asset's details (as an upload in the app gets none: type "other", not
+    public, no URL); returns the fields changed. The indexes follow.
+
+    Raises:
+        InputError: an unknown type, a URL that is not http(s), a date not YYYY-MM-DD.
+        WorkspaceError: no such asset.
+    """
+    from datetime import date
+    from urllib.parse import urlsplit
+
+    from ingest.records import ASSET_TYPES, AssetMeta
+
+    if type not in ASSET_TYPES:
+        raise InputError(f"Type {type!r} is not one of {', '.join(ASSET_TYPES)}.")
+    url = (url or "").strip() or None
+    if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
+        raise InputError(f"URL {url!r}: give an address starting with https:// (or leave it "
+                         "empty for an internal asset).")
+    day = None
+    if published and published.strip():
+        try:
+            day = date.fromisoformat(published.strip())
+        except ValueError:
+            raise InputError(f"Published {published!r}: write the date as YYYY-MM-DD.") from None
+    stored = workspace.asset(asset_id).meta
+    meta = AssetMeta(asset_id=asset_id, title=(title or "").strip() or stored.title, type=type,
+                     url=url, audience=(audience or "").strip() or None,
+                     stage=(stage or "").strip() or None, public=bool(public), published=day)
+    changed = workspace.update_asset_meta(meta)
+    if changed:
+        from rag import index_content
+
+        index_content(workspace)
+    return changed

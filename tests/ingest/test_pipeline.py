@@ -222,3 +222,22 @@ def test_a_corrected_manifest_updates_the_calls_metadata_and_sides(workspace, se
     # a file without a manifest row keeps what is stored
     assert ingest.run([tmp_path / "c.txt"]).results[0].status == "unchanged"
     assert workspace.call_meta("c").rep == "Dana Cole"
+
+
+def test_a_corrected_content_manifest_updates_the_assets_details(workspace, tmp_path):
+    (tmp_path / "pricing.md").write_text("# Pricing\n\nPlans start at 40 dollars a user.\n")
+    manifest = tmp_path / "content.csv"
+    manifest.write_text("file,asset_id,type,public\npricing.md,pricing,other,false\n")
+    ContentIngestor(workspace).run([tmp_path / "pricing.md"], manifest)
+    manifest.write_text("file,asset_id,type,public,url\n"
+                        "pricing.md,pricing,web_page,true,https://vantora.example/pricing\n")
+    result = ContentIngestor(workspace).run([tmp_path / "pricing.md"], manifest).results[0]
+    assert (result.status, result.message) == ("replaced", "metadata updated: type, url, public")
+    meta = workspace.asset("pricing").meta
+    assert (meta.type, meta.public, meta.url, meta.title) == (
+        "web_page", True, "https://vantora.example/pricing", "Pricing")
+    got = workspace.collection(PASSAGES).get(where={"asset_id": "pricing"})
+    assert got["metadatas"] and all(m["public"] is True and m["type"] == "web_page"
+                                    for m in got["metadatas"])
+    again = ContentIngestor(workspace).run([tmp_path / "pricing.md"], manifest).results[0]
+    assert again.status == "unchanged"

@@ -119,7 +119,7 @@ EXPECTED_ENDPOINTS = {
     "/messages", "/moments",
     "/consistency", "/findings", "/export_consistency",
     "/ingest_calls", "/ingest_content", "/ingest_messaging", "/transcript", "/library",
-    "/remove",
+    "/remove", "/edit_asset",
 }
 
 

@@ -52,3 +52,40 @@ def test_uploaded_files_are_deleted_once_ingested(client, tmp_path):
     left = [p for p in Path(get_upload_folder()).rglob("zz-upload-check-*")]
     assert left == []
     assert call.is_file()  # the user's own file is never touched
+
+
+def test_an_uploaded_assets_details_are_edited_in_the_app(client, served, tmp_path):
+    """An upload gets type "other", not public, no URL; the edit form corrects that, and
+    "public only" answers then include it."""
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    _, ws, _ = served
+    doc = tmp_path / "sso-guide.md"
+    doc.write_text("# SSO guide\n\nVantora supports single sign-on with Okta and Azure AD, "
+                   "set up in under an hour.\n")
+    client.predict([handle_file(str(doc))], None, api_name="/ingest_content")
+    meta = ws.asset("sso-guide").meta
+    assert (meta.type, meta.public, meta.url) == ("other", False, None)
+    _, recs = client.predict("Do you support single sign-on with Okta?", 3, True,
+                             api_name="/recommend")
+    assert "sso-guide" not in [r[0] for r in recs["data"]]  # not public yet
+
+    summary, _, _, _, assets, _ = client.predict(
+        "sso-guide", "Single sign-on guide", "faq", True, "https://vantora.example/sso", "it",
+        "evaluation", "2026-05-01", api_name="/edit_asset")
+    assert "updated" in summary and "title" in summary and "public" in summary
+    meta = ws.asset("sso-guide").meta
+    assert (meta.title, meta.type, meta.public, meta.url, str(meta.published)) == (
+        "Single sign-on guide", "faq", True, "https://vantora.example/sso", "2026-05-01")
+    assert ["sso-guide", "Single sign-on guide", "faq", "yes", "2026-05-01"] in assets["data"]
+    _, recs = client.predict("Do you support single sign-on with Okta?", 3, True,
+                             api_name="/recommend")
+    assert recs["data"][0][0] == "sso-guide"  # public now, and found under its new title
+
+    with pytest.raises(AppError, match="YYYY-MM-DD"):
+        client.predict("sso-guide", "x", "faq", True, "", "", "", "May 1st",
+                       api_name="/edit_asset")
+    with pytest.raises(AppError, match="https://"):
+        client.predict("sso-guide", "x", "faq", True, "javascript:alert(1)", "", "", "",
+                       api_name="/edit_asset")

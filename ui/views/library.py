@@ -250,6 +250,21 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
                           label="Content library", max_height=320, elem_classes="cm-table",
                           elem_id="cm-assets",
                           column_widths=["25%", "45%", "12%", "8%", "10%"])
+    with gr.Accordion("Edit an asset's details (type, public, URL, ...)", open=False):
+        from ingest.records import ASSET_TYPES
+
+        edit_id = gr.Dropdown(choices=[a.asset_id for a in workspace.assets()], label="Asset",
+                              allow_custom_value=True, elem_id="cm-edit-asset")
+        with gr.Row():
+            edit_title = gr.Textbox(label="Title")
+            edit_type = gr.Dropdown(list(ASSET_TYPES), value="other", label="Type")
+            edit_public = gr.Checkbox(label="Public (may be sent to buyers)")
+        with gr.Row():
+            edit_url = gr.Textbox(label="URL", placeholder="https://...")
+            edit_audience = gr.Textbox(label="Audience")
+            edit_stage = gr.Textbox(label="Stage")
+            edit_published = gr.Textbox(label="Published (YYYY-MM-DD)")
+        edit_save = gr.Button("Save the details", variant="primary")
     with gr.Accordion("Remove a call or an asset", open=False):
         with gr.Row():
             remove_kind = gr.Radio(["call", "asset"], value="call", label="Remove a")
@@ -352,6 +367,32 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
         return (f"Removed {kind} {markdown_text(removed[0])}.", [], *refreshed(),
                 remove_choices(kind))
 
+    edit_fields = [edit_title, edit_type, edit_public, edit_url, edit_audience, edit_stage,
+                   edit_published]
+
+    @shows_errors
+    def load_asset(asset_id: str | None):
+        if not asset_id:
+            return ["", "other", False, "", "", "", ""]
+        m = workspace.asset(asset_id).meta
+        return [m.title or "", m.type, m.public, m.url or "", m.audience or "", m.stage or "",
+                str(m.published or "")]
+
+    @shows_errors
+    def save_asset(asset_id, title, kind, public, url, audience, stage, published):
+        from ui.workflow import update_asset
+
+        require(asset_id, "Choose the asset to edit.")
+        changed = update_asset(workspace, asset_id, title=title, type=kind, public=public,
+                               url=url, audience=audience, stage=stage, published=published)
+        text = (f"Asset {markdown_text(asset_id)}: updated {', '.join(changed)}." if changed
+                else f"Asset {markdown_text(asset_id)}: nothing changed.")
+        return (text, [], *refreshed())
+
+    edit_id.change(load_asset, edit_id, edit_fields, api_name=False)
+    edit_save.click(save_asset, [edit_id, *edit_fields],
+                    [summary, results, stats, calls, assets, call_id], api_name="edit_asset",
+                    concurrency_id="ingest", concurrency_limit=1)
     remove_kind.change(remove_choices, remove_kind, remove_id, api_name=False)
     remove_btn.click(remove_record, [remove_kind, remove_id],
                      [summary, results, stats, calls, assets, call_id, remove_id],
@@ -360,12 +401,18 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
     outputs = [summary, results, stats, calls, assets, call_id]
     ingest_calls_btn.click(ingest_calls, [call_files, call_manifest], outputs,
                            api_name="ingest_calls", concurrency_id="ingest", concurrency_limit=1)
+    def asset_choices():
+        return gr.Dropdown(choices=[a.asset_id for a in workspace.assets()])
+
     ingest_content_btn.click(ingest_content, [content_files, content_manifest], outputs,
                              api_name="ingest_content", concurrency_id="ingest",
-                             concurrency_limit=1)
+                             concurrency_limit=1).then(asset_choices, None, edit_id,
+                                                       api_name=False)
     ingest_messaging_btn.click(ingest_messaging_file, messaging_file, [summary, results],
                                api_name="ingest_messaging", concurrency_id="ingest",
                                concurrency_limit=1)
     call_id.change(show_transcript, call_id, [transcript_view, transcript], api_name="transcript")
-    refresh.click(refreshed, None, [stats, calls, assets, call_id], api_name="library")
-    page.load(refreshed, None, [stats, calls, assets, call_id], api_name=False)
+    refresh.click(refreshed, None, [stats, calls, assets, call_id], api_name="library").then(
+        asset_choices, None, edit_id, api_name=False)
+    page.load(refreshed, None, [stats, calls, assets, call_id], api_name=False).then(
+        asset_choices, None, edit_id, api_name=False)
