@@ -148,14 +148,12 @@ def _clock(seconds: float | None) -> str:
 
 @command("ingest")
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.pipeline import CallIngestor, ContentIngestor, ingest_messaging
+    from ui import workflow
 
     ws = _workspace(settings, create=True)
+    progress = not args.quiet
     if args.what == "messaging":
-        result = ingest_messaging(ws, Path(args.file))
-        if result.status in ("stored", "replaced") and ws.calls():
-            # talk-track uses depend on the messaging: analyse the calls again (as the app does)
-            _after_calls(ws, settings, None, not args.quiet)
+        result = workflow.ingest_messaging(ws, settings, Path(args.file), progress=progress)
         data = {"results": [{"path": result.path, "status": result.status,
                              "id": result.record_id, "message": result.message}],
                 "counts": {result.status: 1}}
@@ -165,18 +163,16 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     manifest = Path(args.manifest) if args.manifest else None
     if manifest is not None and not manifest.is_file():
         raise InputError(f"{manifest}: no such manifest file. Give the path of a CSV file.")
-    progress = not args.quiet
     if args.what == "calls":
         if args.workers is not None:
             if args.workers < 1:
                 raise InputError(f"--workers must be 1 or more, got {args.workers}.")
             settings = settings.model_copy(update={"workers": args.workers})
-        batch = CallIngestor(ws, settings, force=args.force).run(paths, manifest,
-                                                                 progress=progress)
-        _after_calls(ws, settings, batch, progress)
+        batch = workflow.ingest_calls(ws, settings, paths, manifest, progress=progress,
+                                      force=args.force)
     else:
-        batch = ContentIngestor(ws, force=args.force).run(paths, manifest, progress=progress)
-        _after_content(ws, batch, progress)
+        batch = workflow.ingest_content(ws, settings, paths, manifest, progress=progress,
+                                        force=args.force)
     data = _batch_json(batch)
     emit(args, data, _batch_text)
     for r in batch.failed:
@@ -184,21 +180,6 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     if batch.results and len(batch.failed) == len(batch.results):
         return 2
     return batch.exit_code
-
-
-def _after_calls(ws, settings: Settings, batch, progress: bool) -> None:
-    """Insights run after ingest, incrementally (only new or changed calls)."""
-    from insights.analysis import Analyzer
-
-    Analyzer(ws, settings).run(progress=progress)
-
-
-def _after_content(ws, batch, progress: bool) -> None:
-    """The retrieval indexes are brought up to date after content ingest."""
-    from rag import index_content
-
-    if any(r.status in ("stored", "replaced") for r in batch.results):
-        index_content(ws, progress=progress)
 
 
 @command("remove")

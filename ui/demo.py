@@ -6,9 +6,9 @@ import logging
 from pathlib import Path
 
 from ingest.errors import WorkspaceError
-from ingest.pipeline import CallIngestor, ContentIngestor, ingest_messaging
 from ingest.settings import Settings
 from ingest.store import Workspace
+from ui import workflow
 
 log = logging.getLogger(__name__)
 
@@ -29,18 +29,12 @@ def build_demo(settings: Settings, progress: bool = True) -> Workspace:
     """
     folder = demo_dir(settings)
     ws = Workspace.from_settings(settings)
-    ingest_messaging(ws, folder / "messaging.yaml")
-    calls = CallIngestor(ws, settings).run([folder / "calls"], folder / "calls" / "calls.csv",
-                                           progress=progress)
-    content = ContentIngestor(ws).run([folder / "content"], folder / "content" / "content.csv",
-                                      progress=progress)
+    workflow.ingest_messaging(ws, settings, folder / "messaging.yaml", progress=progress)
+    calls = workflow.ingest_calls(ws, settings, [folder / "calls"],
+                                  folder / "calls" / "calls.csv", progress=progress)
+    content = workflow.ingest_content(ws, settings, [folder / "content"],
+                                      folder / "content" / "content.csv", progress=progress)
     for batch in (calls, content):
         for failed in batch.failed:
             log.warning("demo: %s", failed.message)
-    from insights.analysis import Analyzer
-
-    Analyzer(ws, settings).run(progress=progress)
-    from rag import index_content
-
-    index_content(ws, progress=progress)
     return ws

@@ -1,5 +1,10 @@
 """User actions that change a workspace, with the follow-up steps each needs, for the command
-line and the app alike (so both behave the same).
+line, the app and the demo alike (so all three behave the same):
+
+- ingest calls -> the analysis (incremental: only new or changed calls);
+- ingest content -> the lexical and sentence indexes;
+- ingest messaging -> the analysis again when calls are stored (talk tracks depend on it);
+- remove calls -> the analysis; remove assets -> the indexes; edit an asset -> the indexes.
 
 Example:
     >>> remove(workspace, settings, "call", ["c01-bluestem"])   # and the analysis follows
@@ -8,12 +13,86 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Literal
+
+from ingest.records import BatchResult, FileResult
 
 from ingest.errors import InputError
 from ingest.settings import Settings
 from ingest.store import Workspace
+
+
+StepFn = Callable[[str], None]
+"""Told each follow-up step as it starts (the app shows it on its progress bar)."""
+
+
+def _analyse(workspace: Workspace, settings: Settings, progress: bool,
+             on_step: StepFn | None) -> None:
+    from insights.analysis import Analyzer
+
+    if on_step:
+        on_step("Finding objections, themes and talk tracks")
+    Analyzer(workspace, settings).run(progress=progress)
+
+
+def _index(workspace: Workspace, progress: bool, on_step: StepFn | None) -> None:
+    from rag import index_content
+
+    if on_step:
+        on_step("Indexing the passages")
+    index_content(workspace, progress=progress)
+
+
+def ingest_calls(workspace: Workspace, settings: Settings, paths: Sequence[Path],
+                 manifest: Path | None = None, *, progress: bool = False, on_file=None,
+                 force: bool = False, transcriber=None,
+                 on_step: StepFn | None = None) -> BatchResult:
+    """Ingest call files (audio or transcripts), then bring the analysis up to date."""
+    from ingest.pipeline import CallIngestor
+
+    batch = CallIngestor(workspace, settings, transcriber=transcriber, force=force).run(
+        paths, manifest, progress=progress, on_file=on_file)
+    if len(batch.failed) < len(batch.results):
+        _analyse(workspace, settings, progress, on_step)
+    return batch
+
+
+def ingest_content(workspace: Workspace, settings: Settings, paths: Sequence[Path],
+                   manifest: Path | None = None, *, progress: bool = False, on_file=None,
+                   force: bool = False, on_step: StepFn | None = None) -> BatchResult:
+    """Ingest documents, then bring the retrieval indexes up to date."""
+    from ingest.pipeline import ContentIngestor
+
+    batch = ContentIngestor(workspace, force=force).run(paths, manifest, progress=progress,
+                                                        on_file=on_file)
+    if any(r.status in ("stored", "replaced") for r in batch.results):
+        _index(workspace, progress, on_step)
+    return batch
+
+
+def ingest_messaging(workspace: Workspace, settings: Settings, path: Path, *,
+                     progress: bool = False, on_step: StepFn | None = None) -> FileResult:
+    """Store messaging.yaml; the talk-track figures of stored calls are recomputed."""
+    from ingest.pipeline import ingest_messaging as store_messaging
+
+    result = store_messaging(workspace, Path(path))
+    if result.status in ("stored", "replaced") and workspace.stats()["calls"]:
+        _analyse(workspace, settings, progress, on_step)
+    return result
+
+
+def enroll_rep(workspace: Workspace, settings: Settings, name: str, clip: Path, *,
+               progress: bool = False):
+    """Keep a rep's voice print; their stored mono calls are re-checked, and the analysis
+    follows for any whose rep changed (``ingest.diarize.Enrolment``)."""
+    from ingest.diarize import enroll_rep as keep_voice
+
+    result = keep_voice(workspace, name, Path(clip), settings)
+    if result.corrected:
+        _analyse(workspace, settings, progress, None)
+    return result
 
 
 def remove(workspace: Workspace, settings: Settings, what: Literal["call", "asset"],
@@ -39,13 +118,9 @@ def remove(workspace: Workspace, settings: Settings, what: Literal["call", "asse
     for record_id in wanted:
         (workspace.remove_call if what == "call" else workspace.remove_asset)(record_id)
     if what == "call":
-        from insights.analysis import Analyzer
-
-        Analyzer(workspace, settings).run(progress=progress)
+        _analyse(workspace, settings, progress, None)
     else:
-        from rag import index_content
-
-        index_content(workspace, progress=progress)
+        _index(workspace, progress, None)
     return wanted
 
 
@@ -82,7 +157,5 @@ def update_asset(workspace: Workspace, asset_id: str, *, title: str | None, type
                      stage=(stage or "").strip() or None, public=bool(public), published=day)
     changed = workspace.update_asset_meta(meta)
     if changed:
-        from rag import index_content
-
-        index_content(workspace)
+        _index(workspace, False, None)
     return changed

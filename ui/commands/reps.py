@@ -36,14 +36,10 @@ def reps(args: argparse.Namespace, settings: Settings) -> int:
 
     action = getattr(args, "reps_action", None) or "list"
     if action == "enroll":
-        from ingest.diarize import enroll_rep
+        from ui.workflow import enroll_rep
 
         ws = _workspace(settings, create=True)
-        result = enroll_rep(ws, args.name, Path(args.clip), settings)
-        if result.corrected:
-            from insights.analysis import Analyzer
-
-            Analyzer(ws, settings).run(progress=not args.quiet)
+        result = enroll_rep(ws, settings, args.name, Path(args.clip), progress=not args.quiet)
         data = {"name": result.name, "status": result.status, "seconds": result.seconds,
                 "calls_checked": result.checked, "calls_corrected": result.corrected}
         emit(args, data, lambda d: (

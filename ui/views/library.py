@@ -197,13 +197,10 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
     """The Calls and library tab; ``page`` is the app's ``gr.Blocks`` (refreshed on load)."""
     import gradio as gr
 
-    from ingest.pipeline import CallIngestor, ContentIngestor, ingest_messaging
     from insights import load_objections
-    from insights.analysis import Analyzer
+    from ui import workflow
 
     transcriber = _ReportingTranscriber(settings)
-    calls_ingestor = CallIngestor(workspace, settings, transcriber=transcriber)
-    content_ingestor = ContentIngestor(workspace)
 
     def stats_md() -> str:
         s = workspace.stats()
@@ -306,15 +303,14 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
 
         transcriber.on_progress = on_audio
         try:
-            batch = calls_ingestor.run(paths, Path(manifest) if manifest else None,
-                                       on_file=on_file)
+            batch = workflow.ingest_calls(
+                workspace, settings, paths, Path(manifest) if manifest else None,
+                on_file=on_file, transcriber=transcriber,
+                on_step=lambda desc: progress(1.0, desc=desc))
         finally:
             transcriber.on_progress = None
             discard_uploads([*paths, manifest])
         _check_batch(batch, "call")
-        if any(r.status in ("stored", "replaced") for r in batch.results):
-            progress(1.0, desc="Finding objections and themes")
-            Analyzer(workspace, settings).run()
         return (f"Calls: {batch_summary(batch)}", result_rows(batch), *refreshed())
 
     @shows_errors
@@ -327,28 +323,22 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
             progress((i, n), desc=f"{Path(result.path).name}: {result.status}")
 
         try:
-            batch = content_ingestor.run(paths, Path(manifest) if manifest else None,
-                                         on_file=on_file)
+            batch = workflow.ingest_content(
+                workspace, settings, paths, Path(manifest) if manifest else None,
+                on_file=on_file, on_step=lambda desc: progress(1.0, desc=desc))
         finally:
             discard_uploads([*paths, manifest])
         _check_batch(batch, "content")
-        if any(r.status in ("stored", "replaced") for r in batch.results):
-            from rag import index_content
-
-            progress(1.0, desc="Indexing the sentences of the new passages")
-            index_content(workspace)
         return (f"Content: {batch_summary(batch)}", result_rows(batch), *refreshed())
 
     @shows_errors
     def ingest_messaging_file(file, progress=gr.Progress()):
         require(file, "Choose a messaging.yaml file to ingest.")
         try:
-            r = ingest_messaging(workspace, Path(file))
+            r = workflow.ingest_messaging(workspace, settings, Path(file),
+                                          on_step=lambda desc: progress(0.5, desc=desc))
         finally:
             discard_uploads([file])
-        if r.status in ("stored", "replaced") and workspace.stats()["calls"]:
-            progress(0.5, desc="Finding talk-track uses with the new messaging")
-            Analyzer(workspace, settings).run()
         return (f"Messaging: {r.status} ({markdown_text(r.message)})",
                 [[Path(file).name, r.status, "messaging", r.message]])
 
