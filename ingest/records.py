@@ -104,6 +104,8 @@ class CallMeta:
     stage: str | None = None
     outcome: Outcome | None = None
     segment: str | None = None
+    amount: float | None = None  # the deal's amount, from the CRM (`ingest deals`)
+    deal: str | None = None  # the deal's name, from the CRM
 
 
 @dataclass(slots=True)

@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS calls (
     call_id TEXT PRIMARY KEY, source TEXT NOT NULL, content_hash TEXT NOT NULL,
     kind TEXT NOT NULL, file TEXT, date TEXT, rep TEXT, account TEXT, stage TEXT,
     outcome TEXT, segment TEXT, duration REAL, language TEXT, ingested_at REAL NOT NULL,
-    speakers TEXT, voices TEXT
+    speakers TEXT, voices TEXT, amount REAL, deal TEXT
 );
 CREATE INDEX IF NOT EXISTS calls_hash ON calls(content_hash);
 CREATE TABLE IF NOT EXISTS turns (
@@ -156,6 +156,9 @@ class Workspace:
             self.db.execute("ALTER TABLE calls ADD COLUMN speakers TEXT")
         if "voices" not in columns:  # the voice prints of a diarized recording's speakers
             self.db.execute("ALTER TABLE calls ADD COLUMN voices TEXT")
+        for column, kind in (("amount", "REAL"), ("deal", "TEXT")):  # from the CRM
+            if column not in columns:
+                self.db.execute(f"ALTER TABLE calls ADD COLUMN {column} {kind}")
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Workspace:
@@ -339,6 +342,10 @@ class Workspace:
         if old is None:
             return []
         fields = ("date", "rep", "account", "stage", "outcome", "segment")
+        if old.deal:  # the CRM's deal data (`ingest deals`) is the truth for these two
+            meta = CallMeta(**{**{f: getattr(meta, f) for f in (
+                "call_id", "date", "rep", "account", "segment")},
+                "stage": old.stage, "outcome": old.outcome})
         changed = [f for f in fields if getattr(old, f) != getattr(meta, f)]
         if changed:
             with self.transaction() as db:
@@ -415,6 +422,24 @@ class Workspace:
         row = self.db.execute("SELECT voices FROM calls WHERE call_id=?", (call_id,)).fetchone()
         return json.loads(row[0]) if row and row[0] else {}
 
+    def set_deal(self, call_id: str, deal: str, outcome: str, amount: float | None,
+                 stage: str | None = None) -> list[str]:
+        """Give a stored call its CRM deal: name, outcome, amount and (for an open deal) its
+        stage; returns the fields that changed."""
+        old = self.call_meta(call_id)
+        if old is None:
+            return []
+        if stage is not None:  # "Negotiation/Review" -> "negotiation/review", like manifests
+            stage = "_".join(stage.lower().split())
+        new = {"deal": deal, "outcome": outcome, "amount": amount,
+               "stage": stage if stage is not None else old.stage}
+        changed = [k for k, v in new.items() if getattr(old, k) != v]
+        if changed:
+            with self.transaction() as db:
+                db.execute("UPDATE calls SET deal=?, outcome=?, amount=?, stage=? WHERE"
+                           " call_id=?", (deal, outcome, amount, new["stage"], call_id))
+        return changed
+
     def call_with_hash(self, content_hash: str) -> str | None:
         row = self.db.execute(
             "SELECT call_id FROM calls WHERE content_hash=?", (content_hash,)
@@ -425,14 +450,18 @@ class Workspace:
         """Store a call and its turns atomically; returns ``"stored"`` or ``"replaced"``."""
         m = call.meta
         with self.transaction() as db:
+            old = db.execute("SELECT amount, deal FROM calls WHERE call_id=?",
+                             (m.call_id,)).fetchone()
+            amount = m.amount if m.amount is not None else (old["amount"] if old else None)
+            deal = m.deal or (old["deal"] if old else None)  # CRM data survives a re-read
             existed = db.execute("DELETE FROM calls WHERE call_id=?", (m.call_id,)).rowcount > 0
             db.execute(
                 "INSERT INTO calls (call_id, source, content_hash, kind, file, date, rep, account,"
-                " stage, outcome, segment, duration, language, ingested_at, speakers, voices)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " stage, outcome, segment, duration, language, ingested_at, speakers, voices,"
+                " amount, deal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (m.call_id, call.source, call.content_hash, call.kind, file, _iso(m.date), m.rep,
                  m.account, m.stage, m.outcome, m.segment, call.duration, call.language,
-                 time.time(), *_speakers_columns(call.speakers)),
+                 time.time(), *_speakers_columns(call.speakers), amount, deal),
             )
             db.executemany(
                 'INSERT INTO turns (call_id, idx, speaker, side, start, "end", text, words)'
@@ -450,7 +479,7 @@ class Workspace:
         return CallMeta(
             call_id=row["call_id"], date=_date(row["date"]), rep=row["rep"],
             account=row["account"], stage=row["stage"], outcome=row["outcome"],
-            segment=row["segment"],
+            segment=row["segment"], amount=row["amount"], deal=row["deal"],
         )
 
     def calls(self) -> list[Call]:

@@ -152,6 +152,13 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     ws = _workspace(settings, create=True)
     progress = not args.quiet
+    if args.what == "deals":
+        if args.window_days is not None and args.window_days < 1:
+            raise InputError(f"--window-days must be 1 or more, got {args.window_days}.")
+        data = workflow.ingest_deals(ws, settings, Path(args.file),
+                                     window_days=args.window_days, progress=progress)
+        emit(args, data, _deals_text)
+        return 0
     if args.what == "messaging":
         result = workflow.ingest_messaging(ws, settings, Path(args.file), progress=progress)
         data = {"results": [{"path": result.path, "status": result.status,
@@ -182,6 +189,17 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     return batch.exit_code
 
 
+def _deals_text(d: dict) -> str:
+    lines = []
+    for deal in d["deals"]:
+        amount = f"{deal['amount']:,.0f}" if deal["amount"] is not None else "-"
+        calls = ", ".join(deal["calls"]) or "no call matched"
+        lines.append(f"{one_line(deal['name'])} ({deal['outcome']}, {amount}): {calls}")
+    lines.append(f"{len(d['updated'])} call(s) updated; {len(d['unmatched_deals'])} deal(s) "
+                 "matched no call")
+    return "\n".join(lines)
+
+
 @command("remove")
 def _remove(args: argparse.Namespace, settings: Settings) -> int:
     from ui.workflow import remove
@@ -199,6 +217,7 @@ def _calls(args: argparse.Namespace, settings: Settings) -> int:
         {"call_id": c.call_id, "date": c.meta.date, "rep": c.meta.rep, "account": c.meta.account,
          "stage": c.meta.stage, "outcome": c.meta.outcome, "segment": c.meta.segment,
          "kind": c.kind, "duration": c.duration, "source": c.source,
+         "deal": c.meta.deal, "amount": c.meta.amount,
          "speakers": _speakers_json(c.speakers)}
         for c in ws.calls()]}
     emit(args, data, lambda d: "\n".join(
@@ -320,6 +339,11 @@ def build_parser() -> argparse.ArgumentParser:
             q.add_argument("--workers", type=int, help="processes transcribing in parallel")
     q = what.add_parser("messaging", parents=[common], help="messaging.yaml")
     q.add_argument("file")
+    q = what.add_parser("deals", parents=[common],
+                        help="a Salesforce opportunity or HubSpot deals CSV export")
+    q.add_argument("file")
+    q.add_argument("--window-days", type=int, help="calls up to this many days before a "
+                   "deal's close date belong to it (default 180)")
 
     p = sub.add_parser("remove", parents=[common],
                        help="remove calls or assets (and everything derived from them)")

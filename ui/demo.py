@@ -37,4 +37,6 @@ def build_demo(settings: Settings, progress: bool = True) -> Workspace:
     for batch in (calls, content):
         for failed in batch.failed:
             log.warning("demo: %s", failed.message)
+    for export in sorted((folder / "crm").glob("*.csv")):  # deal amounts from the CRM
+        workflow.ingest_deals(ws, settings, export, progress=progress)
     return ws

@@ -83,6 +83,32 @@ def ingest_messaging(workspace: Workspace, settings: Settings, path: Path, *,
     return result
 
 
+def ingest_deals(workspace: Workspace, settings: Settings, path: Path, *,
+                 window_days: int | None = None, progress: bool = False) -> dict:
+    """Read a Salesforce or HubSpot export and give each matched call its deal's outcome,
+    amount and (open deals) stage; the analysis follows. Returns what was matched."""
+    from ingest.deals import WINDOW_DAYS, match_deals, read_deals
+
+    deals = read_deals(Path(path))
+    matches = match_deals(deals, workspace.calls(), window_days or WINDOW_DAYS)
+    updated: dict[str, list[str]] = {}
+    for m in matches:
+        for call_id in m.calls:
+            changed = workspace.set_deal(call_id, m.deal.name, m.deal.outcome, m.deal.amount,
+                                         m.deal.stage if m.deal.outcome == "open" else None)
+            if changed:
+                updated[call_id] = changed
+    if updated:
+        _analyse(workspace, settings, progress, None)
+    return {
+        "deals": [{"name": m.deal.name, "account": m.deal.account, "stage": m.deal.stage,
+                   "outcome": m.deal.outcome, "amount": m.deal.amount,
+                   "close_date": m.deal.close_date, "calls": m.calls} for m in matches],
+        "updated": [{"call_id": c, "changed": f} for c, f in updated.items()],
+        "unmatched_deals": [m.deal.name for m in matches if not m.calls],
+    }
+
+
 def enroll_rep(workspace: Workspace, settings: Settings, name: str, clip: Path, *,
                progress: bool = False):
     """Keep a rep's voice print; their stored mono calls are re-checked, and the analysis
