@@ -66,8 +66,6 @@ ONE_SPEAKER = 0.70
 """When the 5th percentile of the cosine similarity between windows is above this, the call
 has one voice. Measured on synthetic speech: one voice 0.74-0.79, two voices 0.64, three or
 four 0.45-0.48 (real voices differ more than synthetic ones)."""
-MAX_GAP = 1.5
-"""A pause longer than this (seconds) between two words of one speaker starts a new segment."""
 
 _N_FFT = 400  # 25 ms at 16 kHz
 _STEP = 160  # 10 ms
@@ -188,7 +186,7 @@ class VoiceEncoder:
             InputError: less than 2 seconds of speech in the clip.
         """
         windows = speech_windows(audio, 0.0)
-        seconds = sum(w.end - w.start for w in _regions(windows))
+        seconds = sum(hi - lo for lo, hi in _region_spans(windows).values())
         if not windows or seconds < 2.0:
             raise InputError(f"The clip has {seconds:.1f} s of speech; a voice print needs at "
                              "least 2 s (10-30 s of the person talking alone is best).")
@@ -216,18 +214,13 @@ class _Window:
     audio: np.ndarray | None = None
 
 
-@dataclass(slots=True)
-class _Region:
-    start: float
-    end: float
-
-
-def _regions(windows: Sequence[_Window]) -> list[_Region]:
-    spans: dict[int, _Region] = {}
+def _region_spans(windows: Sequence[_Window]) -> dict[int, tuple[float, float]]:
+    """(start, end) seconds of each speech region its windows cover, by region."""
+    spans: dict[int, tuple[float, float]] = {}
     for w in windows:
-        r = spans.setdefault(w.region, _Region(w.start, w.end))
-        r.start, r.end = min(r.start, w.start), max(r.end, w.end)
-    return list(spans.values())
+        lo, hi = spans.get(w.region, (w.start, w.end))
+        spans[w.region] = (min(lo, w.start), max(hi, w.end))
+    return spans
 
 
 def speech_regions(audio: np.ndarray) -> list[tuple[int, int]]:
@@ -399,15 +392,12 @@ class Diarizer:
         s = self.settings
         vectors = np.array(self._vectors, dtype=np.float32).reshape(-1, 256)
         n = len(vectors)
+        sample = vectors  # a long call: windows evenly spaced over it
         if n > MAX_CLUSTERED:
-            pick = np.linspace(0, n - 1, MAX_CLUSTERED).round().astype(int)
-            labels_pick = cluster(vectors[pick], s.diarize_speakers, s.diarize_min_speakers,
-                                  s.diarize_max_speakers)
-            centroids = _centroids(vectors[pick], labels_pick)
-        else:
-            labels = cluster(vectors, s.diarize_speakers, s.diarize_min_speakers,
-                             s.diarize_max_speakers)
-            centroids = _centroids(vectors, labels)
+            sample = vectors[np.linspace(0, n - 1, MAX_CLUSTERED).round().astype(int)]
+        labels = cluster(sample, s.diarize_speakers, s.diarize_min_speakers,
+                         s.diarize_max_speakers)
+        centroids = _centroids(sample, labels)
         similarity = vectors @ centroids.T if len(centroids) else np.zeros((n, 0))
         words = [w for seg in segments for w in (seg.words or [_pseudo_word(seg)]) if w.text]
         word_labels = self._label_words(words, similarity)
@@ -434,10 +424,7 @@ class Diarizer:
             return [0] * len(words)
         centres = np.array([(w.start + w.end) / 2 for w in self._windows])
         regions = np.array([w.region for w in self._windows])
-        spans: dict[int, tuple[float, float]] = {}
-        for w in self._windows:
-            lo, hi = spans.get(w.region, (w.start, w.end))
-            spans[w.region] = (min(lo, w.start), max(hi, w.end))
+        spans = _region_spans(self._windows)
         order = np.argsort(centres)
         sorted_centres = centres[order]
         scores = np.zeros((len(words), similarity.shape[1]))
@@ -492,23 +479,19 @@ def _pseudo_word(segment: Segment) -> Word:
 
 def _rebuild(words: list[Word], labels: list[int], language: str | None
              ) -> tuple[list[Segment], dict[int, str]]:
-    """Segments of consecutive words of one speaker; speakers named by first appearance."""
+    """Segments of consecutive words of one speaker, cut at long pauses as transcription cuts
+    them (``ingest.transcribe.MAX_PAUSE``); speakers named by first appearance."""
+    from itertools import groupby
+
+    from ingest.transcribe import MAX_PAUSE, _pause_groups  # transcribe imports this module
+
     names: dict[int, str] = {}
     for label in labels:
         names.setdefault(label, f"speaker-{len(names) + 1}")
     joiner = "" if (language or "") in _NO_SPACE_LANGUAGES else " "
-    segments: list[Segment] = []
-    current: list[Word] = []
-    speaker = None
-    for word, label in zip(words, labels):
-        name = names[label]
-        if current and (name != speaker or word.start - current[-1].end > MAX_GAP):
-            segments.append(_segment(speaker, current, joiner))
-            current = []
-        speaker = name
-        current.append(word)
-    if current:
-        segments.append(_segment(speaker, current, joiner))
+    segments = [_segment(names[label], group, joiner)
+                for label, run in groupby(zip(words, labels), key=lambda pair: pair[1])
+                for group in _pause_groups([word for word, _ in run], MAX_PAUSE)]
     return segments, names
 
 
@@ -746,7 +729,7 @@ def recheck_rep(note: dict, turns: Sequence, rep: str | None,
                 for t in turns]
     info = Diarization(speakers=len(labels), windows=0, seconds=0.0,
                        voices=note["voices"], speech=note.get("speech") or {})
-    named, new_note = name_speakers(segments, info, rep, voice)
+    _, new_note = name_speakers(segments, info, rep, voice)
     old_names = {label: name for name, label in labels.items()}
     renames = {old_names[label]: name for name, label in new_note["labels"].items()
                if old_names.get(label) != name}
@@ -796,11 +779,13 @@ def enroll_rep(workspace, name: str, clip: Path, settings: Settings | None = Non
         if renames is None:
             continue
         checked.append(call.call_id)
+        note.pop("voices")  # read to re-check; the stored ones stay as they are
         workspace.rename_speakers(call.call_id, renames, note.get("rep"), note)
         if renames:
             corrected.append(call.call_id)
     return Enrolment(name, status, seconds, checked, corrected)
 
 
-__all__ = ["Diarizer", "Enrolment", "enroll_rep", "name_speakers", "VoiceEncoder", "RepChoice", "cluster", "identify_rep",
-           "speaker_model_path", "speech_regions", "speech_windows"]
+__all__ = ["Diarizer", "Enrolment", "RepChoice", "VoiceEncoder", "cluster", "enroll_rep",
+           "identify_rep", "name_speakers", "speaker_model_path", "speech_regions",
+           "speech_windows"]

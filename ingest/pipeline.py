@@ -447,9 +447,8 @@ class ContentIngestor:
         meta = meta or AssetMeta(asset_id=path.stem)
         if self.workspace.asset_hash(meta.asset_id) == digest and not self.force:
             if listed:
-                stored = self.workspace.asset(meta.asset_id).meta
                 if not meta.title:  # the title came from the document
-                    meta.title = stored.title
+                    meta.title = self.workspace.asset_meta(meta.asset_id).title
                 changed = self.workspace.update_asset_meta(meta)
                 if changed:
                     return FileResult(str(path), "replaced", meta.asset_id,

@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -152,11 +153,10 @@ class Workspace:
         """Bring a workspace made by an older release up to this schema (columns added since
         are added, empty)."""
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(calls)")}
-        if "speakers" not in columns:  # who the speakers are and how that was decided
-            self.db.execute("ALTER TABLE calls ADD COLUMN speakers TEXT")
-        if "voices" not in columns:  # the voice prints of a diarized recording's speakers
-            self.db.execute("ALTER TABLE calls ADD COLUMN voices TEXT")
-        for column, kind in (("amount", "REAL"), ("deal", "TEXT")):  # from the CRM
+        added = (("speakers", "TEXT"),  # who the speakers are and how that was decided
+                 ("voices", "TEXT"),  # the voice prints of a diarized recording's speakers
+                 ("amount", "REAL"), ("deal", "TEXT"))  # from the CRM
+        for column, kind in added:
             if column not in columns:
                 self.db.execute(f"ALTER TABLE calls ADD COLUMN {column} {kind}")
 
@@ -343,9 +343,7 @@ class Workspace:
             return []
         fields = ("date", "rep", "account", "stage", "outcome", "segment")
         if old.deal:  # the CRM's deal data (`ingest deals`) is the truth for these two
-            meta = CallMeta(**{**{f: getattr(meta, f) for f in (
-                "call_id", "date", "rep", "account", "segment")},
-                "stage": old.stage, "outcome": old.outcome})
+            meta = replace(meta, stage=old.stage, outcome=old.outcome)
         changed = [f for f in fields if getattr(old, f) != getattr(meta, f)]
         if changed:
             with self.transaction() as db:
@@ -621,12 +619,12 @@ class Workspace:
         The passages' vector-store metadata follows; a new title is part of every passage's
         embedded text, so its passages are embedded again. Unknown asset: ``WorkspaceError``.
         """
-        old = self.asset(meta.asset_id)
+        old = self.asset_meta(meta.asset_id)
         fields = ("title", "type", "url", "audience", "stage", "public", "published")
-        changed = [f for f in fields if getattr(old.meta, f) != getattr(meta, f)]
+        changed = [f for f in fields if getattr(old, f) != getattr(meta, f)]
         if not changed:
             return []
-        chunks = old.chunks
+        chunks = self.chunks(meta.asset_id)
         with self._own_content_write():
             collection = self.collection(PASSAGES)
             ids = [c.chunk_id for c in chunks]
@@ -646,14 +644,22 @@ class Workspace:
                             meta.asset_id))
         return changed
 
+    def asset_meta(self, asset_id: str) -> AssetMeta:
+        """A stored asset's metadata, without its passages; ``WorkspaceError`` if none."""
+        return self._asset_meta(self._asset_row(asset_id))
+
     def asset(self, asset_id: str) -> Asset:
+        row = self._asset_row(asset_id)
+        return Asset(self._asset_meta(row), row["source"], row["content_hash"],
+                     self.chunks(asset_id))
+
+    def _asset_row(self, asset_id: str) -> sqlite3.Row:
         row = self.db.execute(
             "SELECT * FROM assets WHERE asset_id=? AND status='complete'", (asset_id,)
         ).fetchone()
         if row is None:
             raise WorkspaceError(f"No asset '{asset_id}' in {self.root}.")
-        return Asset(self._asset_meta(row), row["source"], row["content_hash"],
-                     self.chunks(asset_id))
+        return row
 
     def chunks(self, asset_id: str | None = None, ids: Iterable[str] | None = None) -> list[Chunk]:
         """Passages of one asset, of the given ids, or of every complete asset."""

@@ -177,7 +177,7 @@ def update_asset(workspace: Workspace, asset_id: str, *, title: str | None, type
             day = date.fromisoformat(published.strip())
         except ValueError:
             raise InputError(f"Published {published!r}: write the date as YYYY-MM-DD.") from None
-    stored = workspace.asset(asset_id).meta
+    stored = workspace.asset_meta(asset_id)
     meta = AssetMeta(asset_id=asset_id, title=(title or "").strip() or stored.title, type=type,
                      url=url, audience=(audience or "").strip() or None,
                      stage=(stage or "").strip() or None, public=bool(public), published=day)

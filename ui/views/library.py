@@ -210,6 +210,9 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
     def call_choices() -> list[str]:
         return [c.call_id for c in workspace.calls()]
 
+    def asset_ids() -> list[str]:
+        return [a.asset_id for a in workspace.assets()]
+
     def refreshed():
         return (stats_md(), call_rows(workspace), asset_rows(workspace),
                 gr.Dropdown(choices=call_choices()))
@@ -250,7 +253,7 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
     with gr.Accordion("Edit an asset's details (type, public, URL, ...)", open=False):
         from ingest.records import ASSET_TYPES
 
-        edit_id = gr.Dropdown(choices=[a.asset_id for a in workspace.assets()], label="Asset",
+        edit_id = gr.Dropdown(choices=asset_ids(), label="Asset",
                               allow_custom_value=True, elem_id="cm-edit-asset")
         with gr.Row():
             edit_title = gr.Textbox(label="Title")
@@ -343,9 +346,8 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
                 [[Path(file).name, r.status, "messaging", r.message]])
 
     def remove_choices(kind: str):
-        ids = (call_choices() if kind == "call"
-               else [a.asset_id for a in workspace.assets()])
-        return gr.Dropdown(choices=ids, value=None)
+        return gr.Dropdown(choices=call_choices() if kind == "call" else asset_ids(),
+                           value=None)
 
     @shows_errors
     def remove_record(kind: str, record_id: str | None, progress=gr.Progress()):
@@ -364,7 +366,7 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
     def load_asset(asset_id: str | None):
         if not asset_id:
             return ["", "other", False, "", "", "", ""]
-        m = workspace.asset(asset_id).meta
+        m = workspace.asset_meta(asset_id)
         return [m.title or "", m.type, m.public, m.url or "", m.audience or "", m.stage or "",
                 str(m.published or "")]
 
@@ -392,7 +394,7 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
     ingest_calls_btn.click(ingest_calls, [call_files, call_manifest], outputs,
                            api_name="ingest_calls", concurrency_id="ingest", concurrency_limit=1)
     def asset_choices():
-        return gr.Dropdown(choices=[a.asset_id for a in workspace.assets()])
+        return gr.Dropdown(choices=asset_ids())
 
     ingest_content_btn.click(ingest_content, [content_files, content_manifest], outputs,
                              api_name="ingest_content", concurrency_id="ingest",
