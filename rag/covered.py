@@ -22,8 +22,21 @@ not. A logistic regression, trained on labelled (question, asset, answers yes/no
 - ``margin``: the asset's cosine minus the best cosine of any other asset found.
 
 The parameters live in ``rag/covered.json`` (standardisation, weights, threshold and the
-figures of the run that produced them). An asset answers when its probability reaches the
-threshold; a text is covered when its best asset answers.
+figures of the run that produced them).
+
+One rule sits on top of the regression, because no feature above can carry it: **a question
+that names something the library (almost) never says is not answered by a passage that does
+not say it either.** A key term of the query that at most :data:`RARE_DF` passages of the whole
+library hold ("Northflank", "hiring", "withdrawal") and that the candidate's passage does not
+hold (:func:`rag.terms.holds`: same stem, a longer word starting with it, or one spelling slip)
+is *absent* (in a library of at least :data:`RARE_MIN_PASSAGES` passages); a candidate with an absent term has its probability multiplied by
+:data:`ABSENT_FACTOR`, which puts it under the threshold and behind candidates that do say the
+term. A similar page on the same topic is the commonest false "covered" on real libraries
+("Is Railway cheaper than Northflank?" answered by the Vercel comparison); the rule is named
+in the recommendation's ``why``.
+
+An asset answers when its probability reaches the threshold; a text is covered when its best
+asset answers.
 """
 
 from __future__ import annotations
@@ -37,7 +50,7 @@ import numpy as np
 
 from rag.retriever import RRF_K
 from rag.sentence_vectors import answer_sentence
-from rag.terms import entity_terms, key_terms, stem, stems
+from rag.terms import entity_terms, holds, key_terms, stem, stems
 
 if TYPE_CHECKING:
     from rag.lexical import LexicalIndex
@@ -49,6 +62,15 @@ FEATURES = ("cosine", "sentence_cosine", "term_overlap", "unknown_terms", "missi
 PASSAGES_PER_ASSET = 3
 """Passages of one asset (best fused first) considered for its answering passage."""
 MODEL_PATH = Path(__file__).resolve().parent / "covered.json"
+RARE_DF = 1
+"""A query term held by at most this many passages of the library is rare: the library
+practically never says it."""
+ABSENT_FACTOR = 0.5
+"""Probability multiplier of a candidate whose passage lacks a rare query term."""
+RARE_MIN_PASSAGES = 200
+"""The rule needs a library of at least this many passages: in a smaller one, a word no passage
+holds is as likely a word nobody has written down yet ("stay", "warm") as a subject the library
+does not cover."""
 
 
 @dataclass(slots=True)
@@ -60,6 +82,8 @@ class Candidate:
     matched: list[str] = field(default_factory=list)
     sentence: str = ""
     probability: float = 0.0
+    absent: list[str] = field(default_factory=list)
+    """Rare query terms (see :data:`RARE_DF`) the passage does not say."""
 
     @property
     def vector(self) -> list[float]:
@@ -104,10 +128,19 @@ class CoveredModel:
         return path
 
     def probability(self, rows: Any) -> np.ndarray:
-        """P(answers) for feature rows (``(n, len(FEATURES))``)."""
+        """P(answers) for feature rows (``(n, len(FEATURES))``), before the absent-term rule
+        (:meth:`score`)."""
         x = (np.asarray(rows, dtype=np.float64) - np.asarray(self.mean)) / np.asarray(self.scale)
         z = x @ np.asarray(self.coef) + self.intercept
         return 1.0 / (1.0 + np.exp(-z))
+
+    def score(self, candidates: list[Candidate]) -> None:
+        """Set each candidate's probability: the regression's, times :data:`ABSENT_FACTOR` when
+        its passage lacks a rare query term."""
+        if not candidates:
+            return
+        for cand, p in zip(candidates, self.probability([c.vector for c in candidates])):
+            cand.probability = float(p) * (ABSENT_FACTOR if cand.absent else 1.0)
 
 
 class FeatureBuilder:
@@ -139,7 +172,8 @@ class FeatureBuilder:
         return cached[1]
 
     def build(self, text: str, vector: np.ndarray, found: list[AssetHit],
-              candidates: list[AssetHit] | None = None) -> list[Candidate]:
+              candidates: list[AssetHit] | None = None, absent_rule: bool = True
+              ) -> list[Candidate]:
         """Features of each candidate (default: every asset found), for one query.
 
         Each candidate's answering passage is chosen first: of its :data:`PASSAGES_PER_ASSET`
@@ -151,12 +185,16 @@ class FeatureBuilder:
             vector: Its unit embedding.
             found: Every asset the retriever returned, best first (for rank and margin).
             candidates: The assets to score; they need not be in ``found``.
+            absent_rule: Look for absent rare terms (off for call speech, whose names and
+                filler words are rare in any library without being the subject).
         """
         candidates = found if candidates is None else candidates
         terms = key_terms(text)
         entities = entity_terms(text)
         idf = self.lexical.idf(terms) if terms else {}
         df = self.lexical.doc_freq(terms) if terms else {}
+        rare = [t for t in terms if df.get(t, 0) <= RARE_DF] \
+            if absent_rule and self.lexical.size_cached() >= RARE_MIN_PASSAGES else []
         total = sum(idf.values())
         unknown = sum(idf[t] for t in terms if df.get(t, 0) == 0) / total if total > 0 else 0.0
         rank = {h.asset.asset_id: i for i, h in enumerate(found, 1)}
@@ -192,5 +230,6 @@ class FeatureBuilder:
                 "rank": 1.0 / rank[hit.asset.asset_id] if hit.asset.asset_id in rank else 0.0,
                 "margin": hit.cosine - other,
             }
-            out.append(Candidate(hit, features, matched, sentence))
+            absent = [t for t in rare if not holds(t, have)]
+            out.append(Candidate(hit, features, matched, sentence, absent=absent))
         return out

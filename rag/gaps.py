@@ -176,11 +176,13 @@ class GapReporter:
     # -- scoring -------------------------------------------------------------------------
 
     def _score_texts(self, texts: list[str]) -> dict[str, list[Candidate]]:
-        """Scored candidates of every distinct objection text (one embedding batch)."""
+        """Scored candidates of every distinct objection text (one embedding batch). The
+        absent-term rule of :mod:`rag.covered` is for typed questions, not call speech."""
         if not texts:
             return {}
         vectors = self.recommender.retriever.embed(texts)
-        return {t: self.recommender.candidates(t, vector=v) for t, v in zip(texts, vectors)}
+        return {t: self.recommender.candidates(t, vector=v, absent_rule=False)
+                for t, v in zip(texts, vectors)}
 
     def _theme_score(self, texts: list[str], scored: dict[str, list[Candidate]]) -> _ThemeScore:
         out = _ThemeScore()

@@ -68,17 +68,16 @@ class Recommender:
         return self.features.sentences.sync()
 
     def candidates(self, text: str, filters: Filters | None = None,
-                   vector: np.ndarray | None = None, depth: int = RERANK) -> list[Candidate]:
-        """Scored candidate assets for ``text``, best first (probability set)."""
+                   vector: np.ndarray | None = None, depth: int = RERANK,
+                   absent_rule: bool = True) -> list[Candidate]:
+        """Scored candidate assets for ``text``, best first (probability set); ``absent_rule``
+        as in :meth:`rag.covered.FeatureBuilder.build`."""
         if vector is None:
             self.retriever.check_content()
             vector = self.retriever.embed([text])[0]
         found = self.retriever.run(text, top=None, filters=filters, vector=vector)
-        scored = self.features.build(text, vector, found, found[:depth])
-        if scored:
-            probs = self.model.probability([c.vector for c in scored])
-            for cand, p in zip(scored, probs):
-                cand.probability = float(p)
+        scored = self.features.build(text, vector, found, found[:depth], absent_rule=absent_rule)
+        self.model.score(scored)
         if self.rerank:
             scored.sort(key=lambda c: (-c.probability, -c.hit.fused))
         return scored
@@ -128,6 +127,9 @@ class Recommender:
         verb = "answers" if cand.probability >= self.model.threshold else \
             "closest match, does not clearly answer"
         parts = [f"{verb} '{topic}' (p={cand.probability:.2f})"]
+        if cand.absent:
+            words = ", ".join(f"'{t}'" for t in cand.absent[:3])
+            parts.append(f"does not mention {words}, which the library hardly ever says")
         if cand.matched:
             parts.append("matched terms: " + ", ".join(cand.matched[:6]))
         else:

@@ -127,3 +127,47 @@ def sentences(text: str, min_chars: int = 12) -> list[str]:
 def fts_query(terms: Iterable[str]) -> str:
     """An FTS5 query matching any of the terms (each a quoted string, so no syntax leaks in)."""
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def edit_distance(a: str, b: str, limit: int = 3) -> int:
+    """Damerau-Levenshtein distance (a swap of two neighbouring letters is one edit),
+    stopping early once it passes ``limit``.
+
+    Example:
+        >>> edit_distance("agnet", "agent"), edit_distance("vantora", "ventora")
+        (1, 1)
+    """
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            d = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                d = min(d, prev2[j - 2] + 1)
+            cur.append(d)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def holds(term: str, have: set[str]) -> bool:
+    """Whether a passage, given the stems of its words (:func:`stems`), says a query term: the
+    same stem, a longer word that starts with it (``auth`` -> ``authentication``), or, for a
+    word of five letters or more, one slip of spelling away (``recieve``).
+
+    Example:
+        >>> have = stems("Two-factor authentication protects accounts you receive.")
+        >>> holds("auth", have), holds("recieve", have), holds("northflank", have)
+        (True, True, False)
+    """
+    s = stem(term)
+    if s in have:
+        return True
+    if len(s) >= 4 and any(w.startswith(s) for w in have):
+        return True
+    return len(s) >= 5 and any(abs(len(w) - len(s)) <= 1 and edit_distance(s, w, 1) <= 1
+                               for w in have)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.covered import FEATURES, MODEL_PATH, CoveredModel, FeatureBuilder
+from rag.covered import ABSENT_FACTOR, FEATURES, MODEL_PATH, CoveredModel, FeatureBuilder
 from rag.labels import LabelledQuery, build_corpus, load_labels, split
 from rag.recommend import RERANK
 from rag.records import AssetHit
@@ -50,6 +50,8 @@ class Row:
     answers: bool | None
     fused_rank: int | None
     """1-based position in the fused list when among the top :data:`RERANK`, else None."""
+    absent: bool = False
+    """The passage lacks a rare query term (:data:`rag.covered.RARE_DF`)."""
 
 
 def featurize(queries: list[LabelledQuery], root: Path) -> dict[str, list[Row]]:
@@ -78,7 +80,8 @@ def featurize(queries: list[LabelledQuery], root: Path) -> dict[str, list[Row]]:
                     cands.append(hit)
             rank = {h.asset.asset_id: i for i, h in enumerate(found[:RERANK], 1)}
             out[q.id] = [Row(q.id, c.hit.asset.asset_id, c.vector,
-                             labels.get(c.hit.asset.asset_id), rank.get(c.hit.asset.asset_id))
+                             labels.get(c.hit.asset.asset_id), rank.get(c.hit.asset.asset_id),
+                             bool(c.absent))
                          for c in builder.build(q.query, v, found, cands)]
         ws.close()
     return out
@@ -151,8 +154,13 @@ def evaluate(queries: Iterable[LabelledQuery], rows: dict[str, list[Row]],
 
 
 def predict(model: CoveredModel, rows: dict[str, list[Row]]) -> dict[str, np.ndarray]:
-    return {qid: model.probability([r.features for r in rs]) if rs else np.zeros(0)
-            for qid, rs in rows.items()}
+    """Probabilities as the recommender scores them (:meth:`CoveredModel.score`: the absent-term
+    rule applied)."""
+    out = {}
+    for qid, rs in rows.items():
+        p = model.probability([r.features for r in rs]) if rs else np.zeros(0)
+        out[qid] = p * np.array([ABSENT_FACTOR if r.absent else 1.0 for r in rs]) if rs else p
+    return out
 
 
 # -- fitting ---------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from rag.consistency.claims import split_text
 from rag.consistency.names import Names
+from rag.terms import edit_distance
 
 CORPORATE_SUFFIXES = frozenset("""
 inc inc. incorporated corp corp. corporation co co. company ltd ltd. limited llc l.l.c. plc gmbh
@@ -50,31 +51,6 @@ MIN_FUZZY = 5
 def normalise(name: str) -> str:
     """Lower-case letters and digits only: ``Vantora-Ledger`` -> ``vantoraledger``."""
     return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-def edit_distance(a: str, b: str, limit: int = 3) -> int:
-    """Damerau-Levenshtein distance (a swap of two neighbouring letters is one edit),
-    stopping early once it passes ``limit``.
-
-    Example:
-        >>> edit_distance("agnet", "agent"), edit_distance("vantora", "ventora")
-        (1, 1)
-    """
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            d = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                d = min(d, prev2[j - 2] + 1)
-            cur.append(d)
-        if min(cur) > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
 
 
 def _word_limit(word: str) -> int:
