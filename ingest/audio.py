@@ -5,8 +5,9 @@ record them); a stereo file whose channels carry the same signal (dual mono) bec
 a file with more than two channels is down-mixed to one.
 
 Example:
-    >>> channels = load_channels(Path("call.mp3"))
-    >>> len(channels), len(channels[0]) / SAMPLING_RATE   # (2, 312.4) for a stereo call
+    >>> channels = load_channels(Path("demo/calls/larkspur-property-negotiation.m4a"))
+    >>> len(channels), len(channels[0]) / SAMPLING_RATE   # a stereo call of 80 s
+    (2, 80.016)
 """
 
 from __future__ import annotations
@@ -140,8 +141,13 @@ def audio_windows(path: Path, seconds: float = WINDOW_SECONDS,
     input raises here.
 
     Example:
-        >>> for window in audio_windows(Path("call.mp3")):
-        ...     print(window.start, window.seconds, len(window.channels))   # 0.0 312.4 2
+        >>> for window in audio_windows(Path("demo/calls/larkspur-property-negotiation.m4a"),
+        ...                             seconds=30):
+        ...     print(window.start, window.seconds, len(window.channels))
+        0.0 20.66 2
+        20.66 21.34 2
+        42.0 20.0 2
+        62.0 18.016 2
 
     Raises:
         InputError, CorruptFileError: as :func:`load_channels`.

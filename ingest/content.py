@@ -58,9 +58,9 @@ def read_document(path: Path) -> Document:
         InputError: for a missing file, or a name holding a NUL byte.
 
     Example:
-        >>> doc = read_document(Path("pricing.md"))  # doctest: +SKIP
-        >>> doc.title, doc.sections[0].heading_path  # doctest: +SKIP
-        ('Pricing FAQ', ['How much does it cost?'])
+        >>> doc = read_document(Path("demo/content/web-pricing.html"))
+        >>> doc.title, doc.sections[0].heading_path
+        ('Vantora pricing — plans for mid-market finance teams', ['Pricing that pays for itself'])
     """
     path = Path(path)
     suffix = path.suffix.lower()

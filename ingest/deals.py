@@ -20,9 +20,9 @@ name; an open deal's stage also becomes the call's stage (a closed deal keeps th
 call was in).
 
 Example:
-    >>> deals = read_deals(Path("opportunities.csv"))
+    >>> deals = read_deals(Path("demo/crm/salesforce-opportunities.csv"))
     >>> deals[0].name, deals[0].outcome, deals[0].amount
-    ('Halvorsen - AP automation', 'won', 48000.0)
+    ('Alder & Finch Retail - AP automation', 'lost', 89000.0)
 """
 
 from __future__ import annotations

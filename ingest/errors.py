@@ -82,3 +82,8 @@ def is_disk_full(exc: BaseException) -> bool:
 
 class LLMError(CallmineError):
     """The configured chat model could not be created or failed to answer."""
+
+
+class WebhookError(CallmineError):
+    """A webhook (the Slack webhook of the digest) could not be reached or answered with an
+    error. The message names "the Slack webhook", never its URL (the URL is the secret)."""

@@ -102,9 +102,9 @@ def read_call_manifest(path: Path) -> CallManifest:
         ManifestError: naming the manifest, the row, the bad value and what was expected.
 
     Example:
-        >>> m = read_call_manifest(Path("calls/calls.csv"))  # doctest: +SKIP
-        >>> m.lookup(Path("calls/call-a.vtt")).outcome  # doctest: +SKIP
-        'lost'
+        >>> m = read_call_manifest(Path("demo/calls/calls.csv"))
+        >>> m.lookup(Path("demo/calls/bluestem-logistics-discovery.vtt")).outcome
+        'won'
     """
     rows = _read(Path(path), CALL_COLUMNS, "call_id", _call_meta)
     return CallManifest(Path(path), rows)

@@ -135,7 +135,7 @@ def load_messaging(path: Path) -> Messaging:
             (named by its path, e.g. ``talk_tracks[2].statement``) or a duplicate id.
 
     Example:
-        >>> load_messaging(Path("demo/messaging.yaml")).company.name  # doctest: +SKIP
+        >>> load_messaging(Path("demo/messaging.yaml")).company.name
         'Vantora'
     """
     path = Path(path)

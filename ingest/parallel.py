@@ -50,8 +50,12 @@ class TranscriptionPool:
             ``LocalCluster`` on this machine.
 
     Example:
+        >>> calls = [Path("demo/calls/larkspur-property-negotiation.m4a"),
+        ...          Path("demo/calls/basalt-creek-energy-demo.mp3")]
         >>> with TranscriptionPool(settings, workers=2) as pool:
-        ...     futures = pool.submit_all([Path("a.mp3"), Path("b.mp3")])
+        ...     futures = pool.submit_all(calls)
+        ...     [(path.name, round(futures[path].result().duration)) for path in calls]
+        [('larkspur-property-negotiation.m4a', 80), ('basalt-creek-energy-demo.mp3', 78)]
     """
 
     def __init__(self, settings: Settings, workers: int = 1,

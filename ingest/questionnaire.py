@@ -8,9 +8,13 @@ whose cells hold the longest texts: "Question" rather than "Question ID"); a she
 single column needs no header. Rows with an empty question cell are skipped.
 
 Example:
-    >>> q = read_questions(Path("security-questionnaire.xlsx"))
-    >>> q.column, q.sheet, q.questions[0]
-    ('Question', 'Security', Question(row=3, text='Is customer data encrypted at rest?'))
+    >>> _ = Path("questionnaire.csv").write_text(
+    ...     "Security questionnaire,,\\n"
+    ...     "Question ID,Question,Answer\\n"
+    ...     "SEC-1,Is customer data encrypted at rest?,\\n")
+    >>> q = read_questions(Path("questionnaire.csv"))
+    >>> q.column, q.questions[0]
+    ('Question', Question(row=3, text='Is customer data encrypted at rest?'))
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -88,6 +88,11 @@ class Settings(BaseSettings):
     allowed_hosts: str | None = Field(
         None, description="Host names the app answers to, comma-separated (a reverse proxy's "
         "name); default: the bound address and, on loopback, localhost.")
+
+    # Sharing
+    slack_webhook: SecretStr | None = Field(
+        None, description="A Slack incoming-webhook URL that `callmine digest` (and the app's "
+        "Digest tab) posts the weekly digest to. A secret: never printed or logged.")
 
     @field_validator("rep_channel")
     @classmethod

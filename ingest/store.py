@@ -25,8 +25,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ingest.errors import InputError, WorkspaceError
+from ingest.errors import DiskFullError, InputError, WorkspaceError
 from ingest.records import Asset, AssetMeta, Call, CallMeta, Chunk, Turn, Word
+from ingest.schema import migrate
 
 if TYPE_CHECKING:
     import chromadb
@@ -38,51 +39,59 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PASSAGES = "passages"
+CHROMA_RESERVE_MB = 4
+"""Room an embedded Chroma write needs on top of its vectors. Chroma's Rust core does not fail
+on a full disk: a write that meets it waits for room (the process hangs). So the store refuses
+a vector write that would leave less than this (:class:`DiskFullError`), before Chroma sees it."""
 COSINE = {"hnsw:space": "cosine", "hnsw:search_ef": 1024, "hnsw:construction_ef": 128}
 """Settings of new passage collections. ``search_ef`` 1024: on 100k synthetic passages
 (``python bench/retrieval.py``) recall@10 against exact search was 0.79 at 128, 0.91 at 256,
 0.98 at 512 and 0.998 at 1024, for about 1 ms more per query than 128."""
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS calls (
-    call_id TEXT PRIMARY KEY, source TEXT NOT NULL, content_hash TEXT NOT NULL,
-    kind TEXT NOT NULL, file TEXT, date TEXT, rep TEXT, account TEXT, stage TEXT,
-    outcome TEXT, segment TEXT, duration REAL, language TEXT, ingested_at REAL NOT NULL,
-    speakers TEXT, voices TEXT, amount REAL, deal TEXT
-);
-CREATE INDEX IF NOT EXISTS calls_hash ON calls(content_hash);
-CREATE TABLE IF NOT EXISTS turns (
-    call_id TEXT NOT NULL REFERENCES calls(call_id) ON DELETE CASCADE,
-    idx INTEGER NOT NULL, speaker TEXT NOT NULL, side TEXT NOT NULL,
-    start REAL, "end" REAL, text TEXT NOT NULL, words TEXT,
-    PRIMARY KEY (call_id, idx)
-);
-CREATE TABLE IF NOT EXISTS assets (
-    asset_id TEXT PRIMARY KEY, source TEXT NOT NULL, content_hash TEXT NOT NULL,
-    status TEXT NOT NULL, file TEXT, title TEXT, type TEXT, url TEXT, audience TEXT,
-    stage TEXT, public INTEGER NOT NULL DEFAULT 0, published TEXT, ingested_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS assets_hash ON assets(content_hash);
-CREATE TABLE IF NOT EXISTS chunks (
-    chunk_id TEXT PRIMARY KEY,
-    asset_id TEXT NOT NULL REFERENCES assets(asset_id) ON DELETE CASCADE,
-    idx INTEGER NOT NULL, text TEXT NOT NULL, heading_path TEXT NOT NULL,
-    page INTEGER, slide INTEGER
-);
-CREATE INDEX IF NOT EXISTS chunks_asset ON chunks(asset_id);
-CREATE TABLE IF NOT EXISTS messaging (
-    id INTEGER PRIMARY KEY CHECK (id = 1), content_hash TEXT NOT NULL, source TEXT NOT NULL,
-    data TEXT NOT NULL, ingested_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS rep_voices (
-    name TEXT PRIMARY KEY COLLATE NOCASE, vector TEXT NOT NULL, seconds REAL NOT NULL,
-    source TEXT, enrolled_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS ingest_log (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, kind TEXT NOT NULL,
-    path TEXT NOT NULL, content_hash TEXT, record_id TEXT, status TEXT NOT NULL, message TEXT
-);
-"""
+
+
+# -- the lexical index's rows, written with the passages ---------------------------------------
+
+_FINGERPRINT = "SELECT content_hash || '|' || ingested_at FROM assets WHERE asset_id=?"
+"""What an asset was indexed at (``rag_fts_assets.fingerprint``); ``rag.lexical`` re-indexes
+an asset whose stored fingerprint differs (a workspace written before the rows were written
+with the passages)."""
+
+
+def fts_drop_asset(db: sqlite3.Connection, asset_id: str) -> None:
+    """Remove an asset's rows from the FTS5 index (``rag_fts``), inside the caller's
+    transaction."""
+    row = db.execute("SELECT rows FROM rag_fts_assets WHERE asset_id=?", (asset_id,)).fetchone()
+    if row is not None:
+        fts_delete_rows(db, json.loads(row[0]))
+        db.execute("DELETE FROM rag_fts_assets WHERE asset_id=?", (asset_id,))
+
+
+def fts_delete_rows(db: sqlite3.Connection, rowids: list[int]) -> None:
+    for i in range(0, len(rowids), 500):
+        part = rowids[i:i + 500]
+        db.execute(f"DELETE FROM rag_fts WHERE rowid IN ({','.join('?' * len(part))})", part)
+
+
+def fts_index_asset(db: sqlite3.Connection, asset_id: str) -> int:
+    """(Re-)write an asset's FTS5 rows from its ``chunks`` (an FTS row has its chunk's rowid)
+    and its fingerprint, inside the caller's transaction; returns the passages indexed."""
+    fts_drop_asset(db, asset_id)
+    rows = db.execute(
+        "SELECT c.rowid AS rid, c.chunk_id, c.text, c.heading_path, a.title FROM chunks c "
+        "JOIN assets a USING (asset_id) WHERE c.asset_id=? ORDER BY c.idx",
+        (asset_id,)).fetchall()
+    rowids = [r[0] for r in rows]
+    fts_delete_rows(db, rowids)  # a rowid the chunks table reused after a delete
+    db.executemany(
+        "INSERT INTO rag_fts (rowid, text, heading, title, chunk_id, asset_id) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [(r[0], r[2], " ".join(json.loads(r[3])), r[4] or "", r[1], asset_id) for r in rows])
+    fingerprint = db.execute(_FINGERPRINT, (asset_id,)).fetchone()[0]
+    db.execute(
+        "INSERT OR REPLACE INTO rag_fts_assets (asset_id, fingerprint, rows) VALUES (?, ?, ?)",
+        (asset_id, fingerprint, json.dumps(rowids)))
+    return len(rowids)
 
 
 def _speakers_columns(note: dict | None) -> tuple[str | None, str | None]:
@@ -119,7 +128,8 @@ class Workspace:
             server); by default an embedded persistent client in ``root/chroma``.
 
     Example:
-        >>> ws = Workspace(Path("callmine-workspace"), Embedder())
+        >>> from ingest.embed import Embedder
+        >>> ws = Workspace(Path("callmine-workspace"), Embedder())   # loads no model yet
         >>> ws.stats()["calls"]
         0
     """
@@ -146,19 +156,7 @@ class Workspace:
         self._write_lock = threading.RLock()
         self._passages = None
         with self._write_lock:
-            self.db.executescript(_SCHEMA)
-            self._upgrade()
-
-    def _upgrade(self) -> None:
-        """Bring a workspace made by an older release up to this schema (columns added since
-        are added, empty)."""
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(calls)")}
-        added = (("speakers", "TEXT"),  # who the speakers are and how that was decided
-                 ("voices", "TEXT"),  # the voice prints of a diarized recording's speakers
-                 ("amount", "REAL"), ("deal", "TEXT"))  # from the CRM
-        for column, kind in added:
-            if column not in columns:
-                self.db.execute(f"ALTER TABLE calls ADD COLUMN {column} {kind}")
+            migrate(self.db)  # every table, older workspaces upgraded (ingest.schema)
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Workspace:
@@ -561,6 +559,8 @@ class Workspace:
                 (m.asset_id, asset.source, asset.content_hash, file, m.title, m.type, m.url,
                  m.audience, m.stage, int(m.public), _iso(m.published), time.time()),
             )
+            fts_drop_asset(db, m.asset_id)  # out of keyword search while it is pending
+        self._check_room(len(asset.chunks), vectors)
         collection = self.collection(PASSAGES)
         collection.delete(where={"asset_id": m.asset_id})
         if asset.chunks:
@@ -585,7 +585,24 @@ class Workspace:
                 [(c.chunk_id, m.asset_id, c.index, c.text, json.dumps(c.heading_path), c.page,
                   c.slide) for c in asset.chunks],
             )
+            fts_index_asset(db, m.asset_id)
         return "replaced" if existed else "stored"
+
+    def _check_room(self, passages: int, vectors: Any) -> None:
+        """:class:`DiskFullError` when an embedded Chroma write of ``passages`` vectors would
+        leave less than :data:`CHROMA_RESERVE_MB` free (see there)."""
+        if self._chroma_injected:
+            return
+        width = int(getattr(vectors, "shape", (0, 384))[-1]) if passages else 0
+        need = CHROMA_RESERVE_MB * 2**20 + passages * (width * 4 + 4096) * 4
+        try:
+            free = shutil.disk_usage(self.root).free
+        except OSError:
+            return
+        if free < need:
+            raise DiskFullError(f"disk full: {free / 2**20:.1f} MB free where the workspace is "
+                                f"({self.root}), {need / 2**20:.1f} MB needed for the passage "
+                                "vectors")
 
     @staticmethod
     def _chunk_metadata(meta: AssetMeta, chunk: Chunk) -> dict[str, Any]:
@@ -632,6 +649,7 @@ class Workspace:
             if "title" in changed and chunks:
                 vectors = self.embedder.embed([chunk_embedding_text(meta.title, c)
                                                for c in chunks])
+                self._check_room(len(chunks), vectors)
                 collection.upsert(ids=ids, embeddings=vectors,
                                   documents=[c.text for c in chunks], metadatas=metadatas)
             elif chunks:
@@ -642,6 +660,7 @@ class Workspace:
                            (meta.title, meta.type, meta.url, meta.audience, meta.stage,
                             int(meta.public), _iso(meta.published), time.time(),
                             meta.asset_id))
+                fts_index_asset(db, meta.asset_id)  # the title is indexed with each passage
         return changed
 
     def asset_meta(self, asset_id: str) -> AssetMeta:
@@ -718,8 +737,8 @@ class Workspace:
 
     def remove_asset(self, asset_id: str) -> bool:
         """Delete an asset, its passages, their vectors and its kept copy; False when there is
-        no such asset. Marked pending first, so a removal killed half-way is finished by
-        :meth:`recover`. The lexical and sentence indexes follow at the next
+        no such asset. Marked pending first (and out of the keyword index), so a removal killed
+        half-way is finished by :meth:`recover`. The sentence vectors follow at the next
         ``rag.index_content``."""
         with self._own_content_write():
             return self._remove_asset(asset_id)
@@ -730,6 +749,7 @@ class Workspace:
             if row is None:
                 return False
             db.execute("UPDATE assets SET status='pending' WHERE asset_id=?", (asset_id,))
+            fts_drop_asset(db, asset_id)
         self.collection(PASSAGES).delete(where={"asset_id": asset_id})
         with self.transaction() as db:
             db.execute("DELETE FROM assets WHERE asset_id=?", (asset_id,))
@@ -758,6 +778,8 @@ class Workspace:
                 for asset_id in pending:
                     collection.delete(where={"asset_id": asset_id})
                 with self.transaction() as db:
+                    for asset_id in pending:
+                        fts_drop_asset(db, asset_id)
                     db.executemany("DELETE FROM assets WHERE asset_id=?",
                                    [(a,) for a in pending])
             log.warning("removed %d half-ingested asset(s): %s", len(pending), ", ".join(pending))

@@ -7,9 +7,13 @@ A recording is decoded and transcribed ten minutes at a time (``ingest.audio.aud
 so memory does not grow with its length.
 
 Example:
+    >>> from itertools import islice
     >>> transcriber = Transcriber(Settings(whisper_model="tiny.en"))
-    >>> for segment in transcriber.segments(Path("call.mp3")):
-    ...     print(f"{segment.start:6.1f} {segment.speaker}: {segment.text}")
+    >>> segments = transcriber.segments(Path("demo/calls/larkspur-property-negotiation.m4a"))
+    >>> for segment in islice(segments, 2):   # yielded as they are transcribed
+    ...     print(f"{segment.start:5.1f} {segment.speaker}: {segment.text[:48]}")
+      0.3 channel-0: Hi Olivia, thanks for making time. Did you get a
+     15.8 channel-0: I understand. Most of our customers pay back the
 """
 
 from __future__ import annotations

@@ -67,9 +67,9 @@ def read_transcript(path: Path) -> Transcript:
         CorruptFileError: for an empty, non-UTF-8 or malformed file, or one without speech.
 
     Example:
-        >>> t = read_transcript(Path("call.vtt"))  # doctest: +SKIP
-        >>> t.segments[0].speaker, t.segments[0].text  # doctest: +SKIP
-        ('Dana Whitfield', 'Thanks for joining.')
+        >>> t = read_transcript(Path("demo/calls/01_halvorsen_logistics.vtt"))
+        >>> t.segments[0].speaker, t.segments[0].text
+        ('Dana Whitfield', 'Hi Ingrid, hi Tom, thanks for making time. Can you hear me okay?')
     """
     path = Path(path)
     readers: dict[str, Callable[[str, str], Transcript]] = {

@@ -6,8 +6,8 @@ model files, LLM setting or messaging). Each call's rows are replaced in one tra
 Themes are recomputed over all objections whenever the set of objections changed.
 
 Example:
-    >>> result = Analyzer(ws, settings).run(progress=True)
-    >>> result.analysed, result.objections, result.themes
+    >>> result = Analyzer(ws, settings).run(progress=True)  # doctest: +SKIP
+    >>> result.analysed, result.objections, result.themes  # doctest: +SKIP
     (40, 212, 37)
 """
 
@@ -155,7 +155,6 @@ class Analyzer:
         """Analyse new and changed calls, drop stale rows, and refresh themes if needed."""
         t0 = time.perf_counter()
         embedded_before = self.encoder.embedded
-        store.ensure_schema(self.ws)
         result = AnalysisResult()
         self._extractor()  # a chat model that cannot be built: say so once, use the default
         version = self.version()

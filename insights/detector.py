@@ -187,9 +187,12 @@ class ObjectionDetector:
             head when ``turn_head`` is False).
 
     Example:
-        >>> detector = ObjectionDetector(SentenceEncoder(ws.embedder))
-        >>> [o.category for o in detector.run([ws.call("c1")])]
-        ['price']
+        >>> from ingest.embed import Embedder
+        >>> detector = ObjectionDetector(SentenceEncoder(Embedder()))
+        >>> [(s.category, s.text) for s in detector.analyse_texts(
+        ...     ["Honestly, that is way more than we budgeted for this year."],
+        ...     ["The plan is 40 dollars per user a month."])[0].spans]
+        [('price', 'Honestly, that is way more than we budgeted for this year.')]
     """
 
     def __init__(self, encoder: SentenceEncoder, head: ObjectionHead | None = None,

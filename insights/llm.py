@@ -12,15 +12,14 @@ default detector for that call and logs a warning.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
-from ingest.errors import LLMError
+from ingest import llm as _llm
 from ingest.records import Call, Turn
 from insights.detector import objection_id, span_times
 from insights.prompt import build_prompt
@@ -29,8 +28,6 @@ from insights.records import CATEGORIES, Objection
 log = logging.getLogger(__name__)
 
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
-_TAG = re.compile(r"</?\s*transcript\s*>", re.IGNORECASE)
-_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
 
 
 class ExtractedObjection(BaseModel):
@@ -49,9 +46,10 @@ class ExtractedObjections(BaseModel):
 
 
 def render_transcript(turns: Sequence[Turn]) -> str:
-    """Turns as ``[index] side speaker: text`` lines, with transcript tags neutralised."""
-    return "\n".join(f"[{t.index}] {t.side} {_TAG.sub('', t.speaker)}: {_TAG.sub('', t.text)}"
-                     for t in turns)
+    """Turns as ``[index] side speaker: text`` lines in a ``<transcript>`` data block
+    (:func:`ingest.llm.data_block`: the turns cannot close it)."""
+    return _llm.data_block("transcript", "\n".join(f"[{t.index}] {t.side} {t.speaker}: {t.text}"
+                                                    for t in turns))
 
 
 def locate(quote: str, text: str) -> tuple[int, int] | None:
@@ -76,8 +74,19 @@ class LLMObjectionExtractor:
         window: Turns per request; long calls are sent in windows of this many turns.
 
     Example:
-        >>> extractor = LLMObjectionExtractor("ollama:llama3.1")
-        >>> extractor.run(ws.call("c1"))   # raises LLMError if the model fails
+        ``LLMObjectionExtractor("ollama:llama3.1")`` asks a local Ollama; here a fake model
+        gives the answer:
+
+        >>> from langchain_core.language_models import FakeListChatModel
+        >>> from ingest.records import CallMeta
+        >>> call = Call(CallMeta("c1"), "c1.txt", "h1", "transcript", [
+        ...     Turn(0, "Rep", "rep", "The plan is 40 dollars per user a month."),
+        ...     Turn(1, "Kim", "buyer", "Honestly, that is way more than we budgeted.")])
+        >>> answer = ('{"objections": [{"turn": 1, "quote": "way more than we budgeted", '
+        ...           '"category": "price"}]}')
+        >>> extractor = LLMObjectionExtractor(model=FakeListChatModel(responses=[answer]))
+        >>> [(o.turn, o.text, o.category) for o in extractor.run(call)]  # LLMError on failure
+        [(1, 'way more than we budgeted', 'price')]
     """
 
     def __init__(self, llm: str | None = None, model: Any = None, window: int = 120) -> None:
@@ -94,32 +103,8 @@ class LLMObjectionExtractor:
     @property
     def model(self) -> Any:
         if self._model is None:
-            try:
-                from langchain.chat_models import init_chat_model
-
-                self._model = init_chat_model(self.llm)
-            except Exception as exc:  # ImportError for a missing provider, ValueError...
-                raise LLMError(f"Could not create the chat model {self.llm!r}: {exc}. Set "
-                               "CALLMINE_LLM to 'provider:model' with the provider's langchain "
-                               "package installed, or unset it.") from exc
+            self._model = _llm.chat_model(self.llm)
         return self._model
-
-    def _ask(self, messages: list[tuple[str, str]]) -> ExtractedObjections:
-        try:
-            structured = self.model.with_structured_output(ExtractedObjections)
-        except (NotImplementedError, AttributeError):
-            structured = None
-        if structured is not None:
-            answer = structured.invoke(messages)
-            if isinstance(answer, ExtractedObjections):
-                return answer
-            return ExtractedObjections.model_validate(answer)
-        reply = self.model.invoke(messages)
-        content = reply.content if hasattr(reply, "content") else reply
-        if isinstance(content, list):  # content blocks
-            content = "".join(b.get("text", "") if isinstance(b, dict) else str(b)
-                              for b in content)
-        return ExtractedObjections.model_validate_json(_FENCE.sub("", str(content).strip()))
 
     def run(self, call: Call) -> list[Objection]:
         """The call's objections, verbatim spans of buyer turns.
@@ -135,16 +120,8 @@ class LLMObjectionExtractor:
                 continue
             messages = build_prompt("objections", categories=", ".join(CATEGORIES),
                                     call_id=call.call_id, transcript=render_transcript(turns))
-            try:
-                answer = self._ask(messages)
-            except LLMError:
-                raise
-            except (ValidationError, json.JSONDecodeError, ValueError) as exc:
-                raise LLMError(f"{self.name} answered off-schema for call {call.call_id}: "
-                               f"{str(exc).splitlines()[0]}") from exc
-            except Exception as exc:  # network, rate limit, provider errors
-                raise LLMError(f"{self.name} failed on call {call.call_id}: "
-                               f"{type(exc).__name__}: {exc}") from exc
+            answer = _llm.structured(self.model, ExtractedObjections, messages,
+                                     context=f"on call {call.call_id}")
             for item in answer.objections:
                 o = self._objection(call.call_id, by_index.get(item.turn), item)
                 if o is not None:

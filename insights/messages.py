@@ -12,11 +12,11 @@ the interval is wider than the lift and the verdict is "not enough calls to tell
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from insights.records import MessageStat, Moment, Occurrence
 from insights.stats import newcombe_difference
-from insights.store import ensure_schema
 
 if TYPE_CHECKING:
     from ingest.store import Workspace
@@ -34,25 +34,28 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def message_stats(ws: Workspace) -> list[MessageStat]:
+def message_stats(ws: Workspace, call_ids: Collection[str] | None = None) -> list[MessageStat]:
     """Performance of every talk track of the ingested messaging, in messaging order.
 
-    Returns an empty list when no messaging was ingested.
+    Returns an empty list when no messaging was ingested. ``call_ids`` limits everything (uses,
+    reactions, win rates) to those calls, e.g. the calls of one week; default: every call.
 
     Example:
-        >>> [(m.id, m.uses, m.lift) for m in message_stats(ws)][:1]
+        >>> [(m.id, m.uses, m.lift) for m in message_stats(ws)][:1]  # doctest: +SKIP
         [('payback', 14, 0.21)]
     """
-    ensure_schema(ws)
     messaging = ws.messaging()
     if messaging is None:
         return []
+    keep = None if call_ids is None else set(call_ids)
     outcome = {r["call_id"]: r["outcome"]
-               for r in ws.db.execute("SELECT call_id, outcome FROM calls")}
+               for r in ws.db.execute("SELECT call_id, outcome FROM calls")
+               if keep is None or r["call_id"] in keep}
     closed = {cid for cid, o in outcome.items() if o in ("won", "lost")}
     uses: dict[str, list[Any]] = defaultdict(list)
     for r in ws.db.execute("SELECT * FROM track_uses ORDER BY call_id, turn"):
-        uses[r["track_id"]].append(r)
+        if keep is None or r["call_id"] in keep:
+            uses[r["track_id"]].append(r)
     out = []
     for track in messaging.talk_tracks:
         rows = uses.get(track.id, [])
@@ -78,6 +81,7 @@ def message_stats(ws: Workspace) -> list[MessageStat]:
                                  len(reacted)),
             win_rate_with=rate_with, win_rate_without=rate_without, lift=lift, lift_ci=ci,
             warning=_warning(len(with_closed), len(without_closed)),
+            closed_with=len(with_closed), closed_without=len(without_closed),
             examples=_examples(rows),
             occurrences=[Occurrence(r["call_id"], r["turn"]) for r in rows],
             verdict=verdict(lift, ci),

@@ -123,3 +123,7 @@ class MessageStat:
     verdict: str | None = None
     """What the lift says in words: more or fewer wins with the track, or "not enough calls
     to tell" when its interval contains zero (see :func:`insights.messages.verdict`)."""
+    closed_with: int = 0
+    """Closed (won or lost) calls where a rep used the track: the base of ``win_rate_with``."""
+    closed_without: int = 0
+    """Closed calls where no rep used it: the base of ``win_rate_without``."""

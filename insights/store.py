@@ -27,41 +27,6 @@ from insights.records import CATEGORIES, THEME_MIN_CALLS, Objection, Theme, Them
 if TYPE_CHECKING:
     from ingest.store import Workspace
 
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS insights_calls (
-        call_id TEXT PRIMARY KEY REFERENCES calls(call_id) ON DELETE CASCADE,
-        content_hash TEXT NOT NULL, version TEXT NOT NULL, analysed_at REAL NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS objections (
-        id TEXT PRIMARY KEY, call_id TEXT NOT NULL REFERENCES calls(call_id) ON DELETE CASCADE,
-        turn INTEGER NOT NULL, speaker TEXT NOT NULL, start REAL, "end" REAL,
-        char_start INTEGER, char_end INTEGER, text TEXT NOT NULL, category TEXT NOT NULL,
-        confidence REAL NOT NULL, source TEXT NOT NULL, theme_id TEXT, embedding BLOB)""",
-    "CREATE INDEX IF NOT EXISTS objections_call ON objections(call_id, turn)",
-    "CREATE INDEX IF NOT EXISTS objections_theme ON objections(theme_id)",
-    """CREATE TABLE IF NOT EXISTS track_uses (
-        call_id TEXT NOT NULL REFERENCES calls(call_id) ON DELETE CASCADE,
-        turn INTEGER NOT NULL, track_id TEXT NOT NULL, similarity REAL NOT NULL,
-        text TEXT NOT NULL, start REAL, reaction TEXT, reaction_text TEXT,
-        PRIMARY KEY (call_id, turn, track_id))""",
-    """CREATE TABLE IF NOT EXISTS themes (
-        id TEXT PRIMARY KEY, category TEXT NOT NULL, label TEXT NOT NULL,
-        keywords TEXT NOT NULL, medoid_id TEXT NOT NULL, example_ids TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS insights_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
-)
-
-
-def ensure_schema(ws: Workspace) -> None:
-    """Create the insights tables if this workspace does not have them yet."""
-    row = ws.db.execute(
-        "SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name IN "
-        "('insights_calls', 'objections', 'track_uses', 'themes', 'insights_state')").fetchone()
-    if row[0] == 5:
-        return
-    with ws.transaction() as db:
-        for statement in SCHEMA:
-            db.execute(statement)
-
-
 def get_state(ws: Workspace, key: str) -> str | None:
     row = ws.db.execute("SELECT value FROM insights_state WHERE key=?", (key,)).fetchone()
     return row[0] if row else None
@@ -105,11 +70,10 @@ def load_objections(ws: Workspace, call_id: str | None = None,
         InputError: for an unknown category (the message lists the valid ones).
 
     Example:
-        >>> [o.text for o in load_objections(ws, call_id="c1", category="price")]
+        >>> [o.text for o in load_objections(ws, call_id="c1", category="price")]  # doctest: +SKIP
         ["That's way more than we budgeted."]
     """
     category = check_category(category)
-    ensure_schema(ws)
     sql = "SELECT * FROM objections WHERE 1=1"
     args: list[Any] = []
     if call_id is not None:
@@ -124,7 +88,6 @@ def load_objections(ws: Workspace, call_id: str | None = None,
 
 def objection_vectors(ws: Workspace) -> tuple[list[Objection], np.ndarray]:
     """Every objection with its stored span embedding (for theme clustering)."""
-    ensure_schema(ws)
     rows = ws.db.execute("SELECT * FROM objections ORDER BY id").fetchall()
     vectors = [np.frombuffer(r["embedding"], dtype=np.float32) for r in rows]
     return [_objection(r) for r in rows], (np.stack(vectors) if vectors else np.zeros((0, 0)))
@@ -145,10 +108,9 @@ def load_themes(ws: Workspace) -> list[Theme]:
     outcome are in ``count`` only); ``calls`` is the number of distinct calls.
 
     Example:
-        >>> [(t.label, t.calls) for t in load_themes(ws) if not t.mention][:1]
+        >>> [(t.label, t.calls) for t in load_themes(ws) if not t.mention][:1]  # doctest: +SKIP
         [('EU data · hosting', 9)]
     """
-    ensure_schema(ws)
     info = _call_info(ws)
     members: dict[str, list[Any]] = defaultdict(list)
     for r in ws.db.execute("SELECT id, call_id, turn, text, theme_id FROM objections "

@@ -82,7 +82,10 @@ class TrackDetector:
         threshold: Overrides the model's decision threshold (a probability).
 
     Example:
-        >>> detector = TrackDetector(SentenceEncoder(ws.embedder), messaging.talk_tracks)
+        >>> from ingest.embed import Embedder
+        >>> from ingest.messaging import load_messaging
+        >>> messaging = load_messaging(Path("demo/messaging.yaml"))
+        >>> detector = TrackDetector(SentenceEncoder(Embedder()), messaging.talk_tracks)
         >>> [(m.track_id, m.text) for m in detector.match_text(
         ...     "Honestly, most teams have paid us back by month six. Any questions?")]
         [('payback', 'Honestly, most teams have paid us back by month six.')]

@@ -11,8 +11,8 @@ Readers load them with one query (:func:`load_theme_vectors`); a theme without a
 (a workspace analysed before this table existed) gets one computed and stored on first read.
 
 Example:
-    >>> tv = load_theme_vectors(ws, ws.embedder.embed)
-    >>> tv.labels[:1], tv.vectors.shape
+    >>> tv = load_theme_vectors(ws, ws.embedder.embed)  # doctest: +SKIP
+    >>> tv.labels[:1], tv.vectors.shape  # doctest: +SKIP
     (['The price is more than we budgeted for'], (37, 384))
 """
 
@@ -34,8 +34,6 @@ log = logging.getLogger(__name__)
 
 EXAMPLES = 5
 """Examples of a theme (nearest the medoid first) averaged with its label."""
-SCHEMA = ("CREATE TABLE IF NOT EXISTS theme_vectors (theme_id TEXT PRIMARY KEY, "
-          "label TEXT NOT NULL, vector BLOB NOT NULL)")
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 """Texts -> unit vectors (``ws.embedder.embed``, ``SentenceEncoder.encode``)."""
@@ -90,7 +88,6 @@ def write_theme_vectors(db: Any, rows: Sequence[tuple[str, str, np.ndarray]],
                         replace: bool = True) -> None:
     """Store theme centroids inside the caller's transaction; with ``replace`` the table
     holds exactly ``rows`` afterwards."""
-    db.execute(SCHEMA)
     if replace:
         db.execute("DELETE FROM theme_vectors")
     db.executemany("INSERT OR REPLACE INTO theme_vectors (theme_id, label, vector) "
@@ -106,17 +103,9 @@ def load_theme_vectors(ws: Workspace, embed: Embed, dim: int | None = None) -> T
     length of ``embed``'s vectors) by another model are computed (``embed`` for their labels,
     the stored span embeddings of their examples) and stored.
     """
-    db = ws.db
-    have = {r[0] for r in db.execute(
-        "SELECT name FROM sqlite_master WHERE name IN ('themes', 'theme_vectors', 'objections')")}
-    if "themes" not in have:
-        return ThemeVectors([], [], np.zeros((0, 0), dtype=np.float32))
-    if "theme_vectors" in have:
-        rows = db.execute("SELECT t.id, t.label, t.example_ids, v.vector FROM themes t "
-                          "LEFT JOIN theme_vectors v ON v.theme_id = t.id AND v.label = t.label "
-                          "ORDER BY t.id").fetchall()
-    else:
-        rows = db.execute("SELECT id, label, example_ids, NULL FROM themes ORDER BY id").fetchall()
+    rows = ws.db.execute("SELECT t.id, t.label, t.example_ids, v.vector FROM themes t "
+                         "LEFT JOIN theme_vectors v ON v.theme_id = t.id AND v.label = t.label "
+                         "ORDER BY t.id").fetchall()
     vectors: dict[str, np.ndarray] = {}
     missing = []
     for r in rows:
@@ -128,7 +117,7 @@ def load_theme_vectors(ws: Workspace, embed: Embed, dim: int | None = None) -> T
     if missing:
         log.info("computing the vectors of %d objection theme(s) analysed before they were "
                  "stored", len(missing))
-        computed = _compute(ws, missing, embed, "objections" in have)
+        computed = _compute(ws, missing, embed)
         with ws.transaction() as tx:
             write_theme_vectors(tx, computed, replace=False)
         vectors.update({i: v for i, _, v in computed})
@@ -138,12 +127,12 @@ def load_theme_vectors(ws: Workspace, embed: Embed, dim: int | None = None) -> T
     return ThemeVectors(ids, [r[1] for r in rows], np.stack([vectors[i] for i in ids]))
 
 
-def _compute(ws: Workspace, rows: Sequence[Any], embed: Embed,
-             have_objections: bool) -> list[tuple[str, str, np.ndarray]]:
+def _compute(ws: Workspace, rows: Sequence[Any], embed: Embed
+             ) -> list[tuple[str, str, np.ndarray]]:
     examples = {r[0]: json.loads(r[2])[:EXAMPLES] for r in rows}
     wanted = sorted({i for ids in examples.values() for i in ids})
     spans: dict[str, np.ndarray] = {}
-    if have_objections and wanted:
+    if wanted:
         for lo in range(0, len(wanted), 500):
             part = wanted[lo:lo + 500]
             spans.update((r[0], np.frombuffer(r[1], dtype=np.float32)) for r in ws.db.execute(

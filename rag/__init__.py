@@ -2,11 +2,13 @@
 
 Example:
     >>> from rag import Recommender, GapReporter, Answerer
-    >>> Recommender(ws, settings).run("Is our data stored in the EU?", top=3).covered
+    >>> question = "Is our data stored in the EU?"
+    >>> Recommender(ws, settings).run(question, top=3).covered  # doctest: +SKIP
     False
-    >>> [g.label for g in GapReporter(ws, settings).run().gaps][:1]
+    >>> [g.label for g in GapReporter(ws, settings).run().gaps][:1]  # doctest: +SKIP
     ["That's useful, but it doesn't solve hosting or SAP for us"]
-    >>> Answerer(ws, settings).run("How long does implementation take?").citations[0].asset_id
+    >>> ans = Answerer(ws, settings).run("How long does implementation take?")  # doctest: +SKIP
+    >>> ans.citations[0].asset_id  # doctest: +SKIP
     'faq-finance-leaders'
 """
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rag.llm import complete
+from ingest.llm import complete
 from rag.prompt import build_prompt, data_block
 from rag.records import Quote, ThemeGap
 

@@ -1,6 +1,6 @@
 """The lexical side of retrieval: an SQLite FTS5 index of the passages, kept in the workspace DB.
 
-Tables (created on first use):
+Tables (created with the workspace, :mod:`ingest.schema`):
 
 - ``rag_fts``: FTS5 (Porter stemming over unicode61) of each passage's text, heading path and
   asset title, with ``chunk_id`` and ``asset_id`` unindexed.
@@ -8,11 +8,12 @@ Tables (created on first use):
   and ingest time) and the rowids of its passages (an FTS row has its chunk's rowid).
 - ``rag_fts_vocab``: an ``fts5vocab`` view of the index (document frequency per term).
 
-The index is derived from the ``chunks`` table of completely stored assets and refreshed
-lazily, before every search: assets whose fingerprint changed, that appeared, or that went
-(removed, or pending during a re-ingest) are re-indexed or dropped, in one transaction that
-also re-reads the chunks, so a search never sees passages that the ``chunks`` table does not
-hold. :meth:`LexicalIndex.verify` compares the two chunk by chunk (id and text).
+The workspace writes an asset's rows in the same transaction as its passages
+(:func:`ingest.store.fts_index_asset`), and drops them when the asset turns pending (re-ingest,
+removal). Before every search, a cheap check (:meth:`LexicalIndex.sync`) still brings the index
+in line with the ``chunks`` table of completely stored assets by fingerprint: that re-indexes a
+workspace written before rows were written with the passages, in one transaction that also
+re-reads the chunks, so a search never sees passages that the ``chunks`` table does not hold. :meth:`LexicalIndex.verify` compares the two chunk by chunk (id and text).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ingest.store import fts_drop_asset, fts_index_asset
 from rag.terms import fts_query, key_terms
 
 if TYPE_CHECKING:
@@ -32,14 +34,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_SCHEMA = (
-    "CREATE VIRTUAL TABLE IF NOT EXISTS rag_fts USING fts5("
-    "text, heading, title, chunk_id UNINDEXED, asset_id UNINDEXED, "
-    "tokenize='porter unicode61')",
-    "CREATE TABLE IF NOT EXISTS rag_fts_assets ("
-    "asset_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, rows TEXT NOT NULL)",
-    "CREATE VIRTUAL TABLE IF NOT EXISTS rag_fts_vocab USING fts5vocab(rag_fts, 'row')",
-)
 _CURRENT = ("SELECT asset_id, content_hash || '|' || ingested_at AS fp FROM assets "
             "WHERE status='complete'")
 _ASSETS_KEY = ("SELECT COUNT(*), TOTAL(ingested_at), MAX(ingested_at) FROM assets "
@@ -52,9 +46,7 @@ MAX_TERMS = 8
 MAX_DF_SHARE = 0.25
 """Terms in more than this share of passages are left out of the lexical query..."""
 OPTIMIZE_ROWS = 2000
-OPTIMIZE_SHARE = 0.1
-"""A sync that changes at least this many passages, and this share of the index, merges the
-FTS5 segments (``optimize``: about 1 s at 100k passages)."""
+"""An index this large is merged into one segment after an ingest (:meth:`LexicalIndex.compact`)."""
 MAX_DF_POSTINGS = 5000
 """...or in more than this many: BM25 ranks every passage a term holds, so a very common
 term costs time (about 40 ms at 100k passages) and adds little (its IDF is low)."""
@@ -76,12 +68,11 @@ class LexicalIndex:
     Example:
         >>> index = LexicalIndex(ws)
         >>> [h.chunk_id for h in index.search("Where is our data hosted?", limit=2)]
-        ['web-security#0', 'sales-deck-2023#4']
+        ['sales-deck-2023#4', 'whitepaper-security#1']
     """
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
-        self._ready = False
         self._stems: dict[str, str] = {}
         self._stem_db: sqlite3.Connection | None = None
         self._stem_lock = threading.Lock()
@@ -89,18 +80,6 @@ class LexicalIndex:
         self._state = 0
         self._checked: tuple[int, int, int] | None = None
         self._assets_key: tuple | None = None
-
-    def _ensure(self) -> None:
-        if self._ready:
-            return
-        have = {r[0] for r in self.ws.db.execute(
-            "SELECT name FROM sqlite_master WHERE name IN "
-            "('rag_fts', 'rag_fts_assets', 'rag_fts_vocab')")}
-        if len(have) < 3:
-            with self.ws.transaction() as db:
-                for statement in _SCHEMA:
-                    db.execute(statement)
-        self._ready = True
 
     # -- sync ----------------------------------------------------------------------------
 
@@ -116,7 +95,6 @@ class LexicalIndex:
         Costs one pragma when nothing was written to the database since the last check, and
         one aggregate over the assets table when only other tables were written.
         """
-        self._ensure()
         version = self.db_version()
         if self._checked == version:
             return 0
@@ -137,62 +115,45 @@ class LexicalIndex:
                 "SELECT asset_id, fingerprint, rows FROM rag_fts_assets")}
             stale = [a for a, (fp, _) in indexed.items() if current.get(a) != fp]
             fresh = [a for a, fp in current.items() if indexed.get(a, (None,))[0] != fp]
-            changed = sum(len(indexed[a][1]) for a in stale)
             for asset_id in stale:
-                self._drop(db, indexed[asset_id][1])
-                db.execute("DELETE FROM rag_fts_assets WHERE asset_id=?", (asset_id,))
+                fts_drop_asset(db, asset_id)
             for asset_id in fresh:
-                changed += self._index_asset(db, asset_id, current[asset_id])
-            total = db.execute("SELECT COUNT(*) FROM rag_fts_docsize").fetchone()[0]
-            if changed >= max(OPTIMIZE_ROWS, OPTIMIZE_SHARE * total):
-                # one b-tree instead of many segments: ~5x faster queries after a bulk load
-                db.execute("INSERT INTO rag_fts (rag_fts) VALUES ('optimize')")
+                fts_index_asset(db, asset_id)
         self._state = hash(frozenset(current.items()))
         self._checked = self.db_version()
         self._assets_key = tuple(self.ws.db.execute(_ASSETS_KEY).fetchone())
         log.info("lexical index: %d asset(s) dropped, %d indexed", len(stale), len(fresh))
         return len(set(stale) | set(fresh))
 
-    @staticmethod
-    def _drop(db: sqlite3.Connection, rows: list[int]) -> None:
-        for i in range(0, len(rows), 500):
-            part = rows[i:i + 500]
-            db.execute(f"DELETE FROM rag_fts WHERE rowid IN ({','.join('?' * len(part))})", part)
-
-    def _index_asset(self, db: sqlite3.Connection, asset_id: str, fingerprint: str) -> int:
-        """(Re-)index one asset's chunks (FTS rows share the ``chunks`` table's rowids);
-        returns the number of passages indexed."""
-        rows = db.execute(
-            "SELECT c.rowid AS rid, c.chunk_id, c.text, c.heading_path, a.title FROM chunks c "
-            "JOIN assets a USING (asset_id) WHERE c.asset_id=? ORDER BY c.idx",
-            (asset_id,)).fetchall()
-        rowids = [r["rid"] for r in rows]
-        self._drop(db, rowids)  # a rowid the chunks table reused after a delete
-        db.executemany(
-            "INSERT INTO rag_fts (rowid, text, heading, title, chunk_id, asset_id) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(r["rid"], r["text"], " ".join(json.loads(r["heading_path"])), r["title"] or "",
-              r["chunk_id"], asset_id) for r in rows])
-        db.execute(
-            "INSERT OR REPLACE INTO rag_fts_assets (asset_id, fingerprint, rows) VALUES (?, ?, ?)",
-            (asset_id, fingerprint, json.dumps(rowids)))
-        return len(rowids)
+    def compact(self) -> bool:
+        """Merge the index's segments into one b-tree when it holds at least
+        :data:`OPTIMIZE_ROWS` passages in more than one segment (each ingest transaction writes
+        its own; one b-tree answers about 5x faster after a bulk load, and costs about 1 s at
+        100k passages). Run once per ingest command (:func:`rag.index_content`)."""
+        db = self.ws.db
+        total = db.execute("SELECT COUNT(*) FROM rag_fts_docsize").fetchone()[0]
+        if total < OPTIMIZE_ROWS:
+            return False
+        if db.execute("SELECT COUNT(DISTINCT segid) FROM rag_fts_idx").fetchone()[0] <= 1:
+            return False
+        with self.ws.transaction() as tx:
+            tx.execute("INSERT INTO rag_fts (rag_fts) VALUES ('optimize')")
+        return True
 
     def rebuild(self) -> None:
         """Drop and re-create the whole index from the chunks table."""
-        self._ensure()
         with self.ws.transaction() as db:
             db.execute("DELETE FROM rag_fts")
             db.execute("DELETE FROM rag_fts_assets")
         self._checked = self._assets_key = None
         self.sync()
+        self.compact()
 
     def verify(self) -> list[str]:
         """Differences between the index and the complete assets' chunks (empty: in sync).
 
         Compares chunk ids, owning assets and texts; returns one line per difference.
         """
-        self._ensure()
         want = {r["chunk_id"]: (r["asset_id"], r["text"]) for r in self.ws.db.execute(
             "SELECT c.chunk_id, c.asset_id, c.text FROM chunks c JOIN assets a USING (asset_id)"
             " WHERE a.status='complete'")}
@@ -208,12 +169,10 @@ class LexicalIndex:
 
     def size(self) -> int:
         """Number of indexed passages."""
-        self._ensure()
         return int(self.ws.db.execute("SELECT COUNT(*) FROM rag_fts_docsize").fetchone()[0])
 
     def doc_freq(self, terms: list[str]) -> dict[str, int]:
         """Passages holding each term (after Porter stemming, as the index does)."""
-        self._ensure()
         if not terms:
             return {}
         stemmed = self._porter(terms)
@@ -283,8 +242,6 @@ class LexicalIndex:
         """
         if sync:
             self.sync()
-        else:
-            self._ensure()
         terms = self.query_terms(text)
         if not terms or (asset_ids is not None and not asset_ids):
             return []

@@ -1,4 +1,5 @@
-"""Typed records of the rag stage: retrieval hits, recommendations, gap reports and answers."""
+"""Typed records of the rag stage: retrieval hits, recommendations, gap reports, answers,
+export tables and the weekly digest."""
 
 from __future__ import annotations
 
@@ -221,3 +222,84 @@ class Answer:
     nearest: Citation | None = None
     """When nothing covers the question: the nearest public asset the draft offers instead."""
     public_only: bool = False
+
+
+Cell = str | int | float | bool | None
+"""One value of an export table: ``None`` is an empty cell."""
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table to export (see :mod:`rag.tables`): named columns, one row of plain values per
+    record, in the columns' order."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...] = ()
+
+
+@dataclass(slots=True)
+class ThemeMove:
+    """An objection theme raised in more calls in the digest's period than in the one before."""
+
+    theme_id: str
+    label: str
+    category: str
+    calls: int
+    """Calls of the period where a buyer raised it."""
+    calls_before: int
+    """Calls of the period before where a buyer raised it."""
+
+
+@dataclass(slots=True)
+class DigestGap:
+    """One of the top content gaps (by priority, over every call), with its brief's command."""
+
+    theme_id: str
+    label: str
+    category: str
+    priority: float
+    coverage: float
+    count: int
+    lost: int
+    calls: int
+    """Calls of the period where a buyer raised the theme."""
+    command: str
+    """The command that prints its content brief."""
+
+
+@dataclass(slots=True)
+class TrackMove:
+    """A talk track whose use (calls where a rep said it) or win rate moved between periods."""
+
+    track_id: str
+    name: str
+    calls: int
+    calls_before: int
+    win_rate: float | None
+    """Win rate of the period's closed calls where a rep used it (None: no such call)."""
+    win_rate_before: float | None
+    closed: int
+    """Closed calls of the period where a rep used it: the base of ``win_rate``."""
+    closed_before: int
+
+
+@dataclass(slots=True)
+class Digest:
+    """The weekly digest: a period (``since``..``until``, ``days`` long, both ends included)
+    compared with the period of the same length just before it."""
+
+    since: date
+    until: date
+    days: int
+    calls: int
+    """Dated calls in the period."""
+    calls_before: int
+    """Dated calls in the period before."""
+    latest: date | None = None
+    """The date of the latest dated call in the workspace."""
+    themes: list[ThemeMove] = field(default_factory=list)
+    gaps: list[DigestGap] = field(default_factory=list)
+    tracks: list[TrackMove] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What the digest could not say, and why (e.g. no content ingested, so no gaps)."""

@@ -87,8 +87,8 @@ class Retriever:
         rrf_k: The reciprocal-rank-fusion constant.
 
     Example:
-        >>> hits = Retriever(ws).run("Where is our data hosted?", top=3)
-        >>> hits[0].asset.asset_id, hits[0].best.chunk.location
+        >>> hits = Retriever(ws).run("Where is our data hosted?", top=3)  # doctest: +SKIP
+        >>> hits[0].asset.asset_id, hits[0].best.chunk.location  # doctest: +SKIP
         ('web-security', '')
     """
 
@@ -234,7 +234,7 @@ def location(chunk: Chunk, sentence: str = "") -> str:
     sentence sits under when the passage merges several sections, page or slide.
 
     Example:
-        >>> location(Chunk("a#0", "a", 0, "Encryption\nAES-256.\n\nHosting\nUS data centres.",
+        >>> location(Chunk("a#0", "a", 0, "Encryption\\nAES-256.\\n\\nHosting\\nUS data centres.",
         ...                ["Security"]), "US data centres.")
         'Security > Hosting'
     """

@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     from ingest.records import Chunk
     from ingest.store import Workspace
 
-_SCHEMA = ("CREATE TABLE IF NOT EXISTS rag_sentences (chunk_id TEXT PRIMARY KEY, "
-           "digest TEXT NOT NULL, sentences TEXT NOT NULL, vectors BLOB NOT NULL)")
 _SEP = "\x1f"
 
 
@@ -41,20 +39,10 @@ class SentenceVectors:
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
-        self._ready = False
-
-    def _ensure(self) -> None:
-        if not self._ready:
-            if self.ws.db.execute(
-                    "SELECT 1 FROM sqlite_master WHERE name='rag_sentences'").fetchone() is None:
-                with self.ws.transaction() as db:
-                    db.execute(_SCHEMA)
-            self._ready = True
 
     def sync(self, progress: bool = False, batch: int = 256) -> int:
         """Embed the sentences of every stored passage that has none cached (or whose text
         changed) and drop rows of passages that are gone. Returns the passages embedded."""
-        self._ensure()
         cached = dict(self.ws.db.execute("SELECT chunk_id, digest FROM rag_sentences").fetchall())
         chunks = self.ws.chunks()
         live = {c.chunk_id for c in chunks}
@@ -77,7 +65,6 @@ class SentenceVectors:
 
     def get(self, chunks: Sequence[Chunk]) -> dict[str, tuple[list[str], np.ndarray]]:
         """``chunk_id -> (sentences, vectors)`` for the chunks, embedding what is not cached."""
-        self._ensure()
         if not chunks:
             return {}
         ids = list(dict.fromkeys(c.chunk_id for c in chunks))
@@ -147,5 +134,7 @@ def index_content(ws: Workspace, progress: bool = False) -> int:
     whose sentences were embedded."""
     from rag.lexical import LexicalIndex
 
-    LexicalIndex(ws).sync()
+    index = LexicalIndex(ws)
+    index.sync()
+    index.compact()
     return SentenceVectors(ws).sync(progress=progress)

@@ -1,4 +1,8 @@
-"""Shared fixtures: one real embedding model per test session, and fresh workspaces."""
+"""Shared fixtures: one real embedding model per test session, and fresh workspaces.
+
+``fake_embedder`` (the repository's conftest.py) is the hashed stand-in for tests that do
+not judge what texts mean; ``fake_workspace`` is a fresh workspace on it.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,16 @@ def workspace(tmp_path, embedder):
     from ingest.store import Workspace
 
     ws = Workspace(tmp_path / "ws", embedder)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture()
+def fake_workspace(tmp_path, fake_embedder):
+    """An empty workspace in a temporary folder, on the hashed fake embedder."""
+    from ingest.store import Workspace
+
+    ws = Workspace(tmp_path / "ws", fake_embedder)
     yield ws
     ws.close()
 

@@ -69,6 +69,34 @@ def emit(args: argparse.Namespace, data: dict[str, Any], text: Callable[[dict], 
     sys.stdout.flush()
 
 
+def add_export_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--export-csv FILE`` and ``--export-md FILE``: also write ``what`` (the command's
+    table, every row) to a file; stdout (text or JSON) stays as it is."""
+    parser.add_argument("--export-csv", metavar="FILE", help=f"also write {what} as CSV")
+    parser.add_argument("--export-md", metavar="FILE",
+                        help=f"also write {what} as a Markdown table")
+
+
+def check_exports(args: argparse.Namespace) -> None:
+    """Refuse export paths that cannot be written before any work is done (exit 2)."""
+    for option in ("export_csv", "export_md"):
+        if getattr(args, option, None):
+            from rag.tables import check_export_path
+
+            check_export_path(Path(getattr(args, option)), "--" + option.replace("_", "-"))
+
+
+def write_exports(args: argparse.Namespace, table) -> None:
+    """Write ``table`` (a :class:`rag.records.Table`) where ``--export-csv``/``--export-md``
+    say, and say so on stderr."""
+    from rag.tables import write_table
+
+    for option, kind in (("export_csv", "csv"), ("export_md", "markdown")):
+        if getattr(args, option, None):
+            path = write_table(table, Path(getattr(args, option)), kind)
+            print(f"callmine: wrote {len(table.rows)} row(s) to {path}", file=sys.stderr)
+
+
 def _batch_json(batch) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for r in batch.results:
@@ -212,14 +240,20 @@ def _remove(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("calls")
 def _calls(args: argparse.Namespace, settings: Settings) -> int:
+    check_exports(args)
     ws = _workspace(settings)
+    calls = ws.calls()
     data = {"calls": [
         {"call_id": c.call_id, "date": c.meta.date, "rep": c.meta.rep, "account": c.meta.account,
          "stage": c.meta.stage, "outcome": c.meta.outcome, "segment": c.meta.segment,
          "kind": c.kind, "duration": c.duration, "source": c.source,
          "deal": c.meta.deal, "amount": c.meta.amount,
          "speakers": _speakers_json(c.speakers)}
-        for c in ws.calls()]}
+        for c in calls]}
+    if args.export_csv or args.export_md:
+        from rag.tables import call_table
+
+        write_exports(args, call_table(calls))
     emit(args, data, lambda d: "\n".join(
         f"{c['call_id']:<24} {str(c['date'] or ''):<10} {c['outcome'] or '':<5} {c['rep'] or '':<18} "
         f"{c['account'] or ''}" for c in d["calls"]) or "no calls yet: callmine ingest calls PATH")
@@ -350,7 +384,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("what", choices=("call", "asset"))
     p.add_argument("ids", nargs="+", metavar="ID", help="call or asset ids (see calls, assets)")
 
-    sub.add_parser("calls", parents=[common], help="list ingested calls")
+    p = sub.add_parser("calls", parents=[common], help="list ingested calls")
+    add_export_options(p, "the calls")
     p = sub.add_parser("transcript", parents=[common], help="show one call's turns")
     p.add_argument("call_id")
     sub.add_parser("assets", parents=[common], help="list ingested content assets")

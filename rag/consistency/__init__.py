@@ -31,7 +31,9 @@ source scores with public assets counting twice, minus the missing-answer penalt
 
 Example:
     >>> report = ConsistencyChecker(ws, settings).run()
-    >>> Path("consistency.md").write_text(report_markdown(report))
+    >>> _ = Path("consistency.md").write_text(report_markdown(report))
+    >>> Path("consistency.md").read_text().splitlines()[0]
+    '# Messaging consistency and GEO readiness'
 """
 
 from rag.consistency.checker import ConsistencyChecker

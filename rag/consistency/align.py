@@ -98,9 +98,10 @@ def entity_spans(text: str, names: Names) -> list[tuple[int, str]]:
     left out (every claim of ours is about it).
 
     Example:
+        >>> from ingest.messaging import Messaging
         >>> [t for _, t in entity_spans("Acme offers Slack channels on the Enterprise plan",
         ...                              Names(Messaging(company={"name": "Acme"})))]
-        ['slack', 'enterprise']
+        ['slack', 'enterpris']
     """
     ours = {t for n in [names.company, *names.messaging.company.aliases] for t in tokens(n)}
     label = _ROW_LABEL.match(text)

@@ -293,6 +293,7 @@ class ClaimExtractor:
         names: Our declared names (to tell our claims from other companies').
 
     Example:
+        >>> from ingest.messaging import Messaging
         >>> ex = ClaimExtractor(Names(Messaging(company={"name": "Vantora"})))
         >>> [(c.found, c.about_other) for c in ex.extract(TextUnit(
         ...     "Vantora is live in 30 days, unlike Paystream's 45-day rollout."))]

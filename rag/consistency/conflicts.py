@@ -88,6 +88,9 @@ class ConflictFinder:
         agree_margin: How far below the best match an agreeing one may score and still win.
 
     Example:
+        >>> from ingest.messaging import load_messaging
+        >>> from rag.consistency.claims import ClaimExtractor, TextUnit
+        >>> book = FactBook(load_messaging(Path("demo/messaging.yaml")))
         >>> finder = ConflictFinder(book)
         >>> claim = ClaimExtractor(book.names).extract(TextUnit("We offer 99.5% uptime."))[0]
         >>> finder.match(claim).verdict

@@ -74,6 +74,7 @@ class VariantFinder:
         names: The declared names.
 
     Example:
+        >>> from ingest.messaging import load_messaging
         >>> finder = VariantFinder(Names(load_messaging(Path("demo/messaging.yaml"))))
         >>> [(v.found, v.reason) for v in finder.find("VantoraLedger, by Vantora Technologies.")]
         [('VantoraLedger', 'spelling'), ('Vantora Technologies', 'suffix')]

@@ -97,6 +97,7 @@ class FactBook:
         talk_tracks: Also check claims against talk-track statements (ranked below facts).
 
     Example:
+        >>> from ingest.messaging import load_messaging
         >>> book = FactBook(load_messaging(Path("demo/messaging.yaml")))
         >>> [s.fact_id for s in book.slots if s.quantity and s.quantity.kind == "percent"]
         ['uptime', 'capture_accuracy', 'processing_cost']

@@ -193,8 +193,8 @@ def geo_methods(text: str, html: str | None = None, url: str | None = None) -> G
     Example:
         >>> m = geo_methods('"Vantora cut our close by four days," said Dana Lee. '
         ...                 'According to APQC, 62% of teams still key invoices by hand.')
-        >>> (m.quotations, m.statistics, m.citations)
-        (1, 1, 1)
+        >>> (m.quotations, m.statistics, m.citations)   # "four days" and "62%"
+        (1, 2, 1)
     """
     methods = GeoMethods()
     methods.quotations = len(_QUOTED.findall(text))

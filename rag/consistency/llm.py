@@ -14,22 +14,17 @@ in the report, and goes on with the rules alone.
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
-from ingest.errors import LLMError
-from insights import prompt as _prompt
+from ingest import llm as _llm
 
 log = logging.getLogger(__name__)
 
 PROMPTS = Path(__file__).resolve().parent / "prompts"
-_TAGS = re.compile(r"</?\s*(?:fact|statement)\s*>", re.IGNORECASE)
-_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
 
 
 class Verdict(BaseModel):
@@ -42,16 +37,17 @@ class Verdict(BaseModel):
 
 
 def build_prompt(name: str, **variables: str) -> list[tuple[str, str]]:
-    """Fill ``prompts/<name>.txt`` with ``variables`` (the one builder: insights.prompt).
+    """Fill ``prompts/<name>.txt`` with ``variables`` (the one builder: ingest.llm).
 
     Raises:
         ValueError: when the variables given are not exactly the template's.
 
     Example:
-        >>> [role for role, _ in build_prompt("compare", company="Acme", fact="f", statement="s")]
+        >>> [role for role, _ in build_prompt("compare", company="Acme", fact="<fact>f</fact>",
+        ...                                   statement="<statement>s</statement>")]
         ['system', 'human']
     """
-    return _prompt.build_prompt(name, PROMPTS, **variables)
+    return _llm.build_prompt(name, PROMPTS, **variables)
 
 
 class LLMComparer:
@@ -85,14 +81,7 @@ class LLMComparer:
     @property
     def model(self) -> Any:
         if self._model is None:
-            try:
-                from langchain.chat_models import init_chat_model
-
-                self._model = init_chat_model(self.llm)
-            except Exception as exc:  # ImportError for a missing provider, ValueError...
-                raise LLMError(f"Could not create the chat model {self.llm!r}: {exc}. Set "
-                               "CALLMINE_LLM to 'provider:model' with the provider's langchain "
-                               "package installed, or unset it.") from exc
+            self._model = _llm.chat_model(self.llm)
         return self._model
 
     def compare(self, fact: str, statement: str) -> Verdict:
@@ -101,36 +90,15 @@ class LLMComparer:
         Raises:
             LLMError: the model could not be created, failed, or answered off-schema.
         """
-        messages = build_prompt("compare", company=self.company, fact=_TAGS.sub("", fact),
-                                statement=_TAGS.sub("", statement))
-        try:
-            verdict = self._ask(messages)
-        except LLMError:
-            raise
-        except (ValidationError, json.JSONDecodeError, ValueError) as exc:
-            raise LLMError(f"{self.name} answered off-schema: {str(exc).splitlines()[0]}") from exc
-        except Exception as exc:  # network, rate limit, provider errors
-            raise LLMError(f"{self.name} failed: {type(exc).__name__}: {exc}") from exc
+        messages = build_prompt("compare", company=self.company,
+                                fact=_llm.data_block("fact", fact),
+                                statement=_llm.data_block("statement", statement))
+        verdict = _llm.structured(self.model, Verdict, messages)
         if verdict.verdict == "conflict" and verdict.found and verdict.found not in statement:
             log.info("LLM 'found' %r is not in the statement; quoting the statement",
                      verdict.found[:60])
             verdict.found = ""
         return verdict
-
-    def _ask(self, messages: list[tuple[str, str]]) -> Verdict:
-        try:
-            structured = self.model.with_structured_output(Verdict)
-        except (NotImplementedError, AttributeError):
-            structured = None
-        if structured is not None:
-            answer = structured.invoke(messages)
-            return answer if isinstance(answer, Verdict) else Verdict.model_validate(answer)
-        reply = self.model.invoke(messages)
-        content = reply.content if hasattr(reply, "content") else reply
-        if isinstance(content, list):  # content blocks
-            content = "".join(b.get("text", "") if isinstance(b, dict) else str(b)
-                              for b in content)
-        return Verdict.model_validate_json(_FENCE.sub("", str(content).strip()))
 
 
 __all__ = ["LLMComparer", "Verdict", "build_prompt"]

@@ -116,9 +116,10 @@ class Names:
         """The declared products a text names (by name or alias), as their main names.
 
         Example:
-            >>> Names(load_messaging(Path("demo/messaging.yaml"))).products_in(
-            ...     "Ledger syncs through Vantora Connect.")
-            frozenset({'Vantora Ledger', 'Vantora Connect'})
+            >>> from ingest.messaging import load_messaging
+            >>> sorted(Names(load_messaging(Path("demo/messaging.yaml"))).products_in(
+            ...     "Ledger syncs through Vantora Connect."))
+            ['Vantora Connect', 'Vantora Ledger']
         """
         out = set()
         for a, b in self.our_spans(text):
@@ -215,10 +216,10 @@ def lower_words(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(w for text in texts for w in re.findall(r"\b[a-z][a-z]+\b", text))
 
 
-_VS = re.compile(r"(?:\b(?:unlike|compared\s+(?:to|with)|versus|vs\.?|than|switch(?:ing|ed)?\s+"
+_VS = re.compile(r"(?:\b(?i:unlike|compared\s+(?:to|with)|versus|vs\.?|than|switch(?:ing|ed)?\s+"
                  r"from|migrat(?:e|es|ed|ing)\s+from|moving\s+from|alternatives?\s+to)\s+"
                  r"(?P<after>[A-Z][\w&-]*)|"
-                 r"\b(?P<before>[A-Z][\w&-]*)(?:\.\w+)?\s+(?:vs\.?|versus)\s)")
+                 r"\b(?P<before>[A-Z][\w&-]*)(?:\.\w+)?\s+(?i:vs\.?|versus)\s)")
 _POSSESSIVE = re.compile(r"\b(?P<name>[A-Z][\w&-]*)(?:\.\w+)?['’]s\b")
 
 

@@ -55,6 +55,8 @@ def placements(extractor: ClaimExtractor) -> list[Placement]:
     """The placements of a company's facts.
 
     Example:
+        >>> from ingest.messaging import Messaging
+        >>> from rag.consistency.names import Names
         >>> [(sorted(p.label), p.place) for p in placements(ClaimExtractor(Names(Messaging(
         ...     company={"name": "Acme"}, facts=[{"id": "eu", "claim":
         ...     "Acme stores EU customer data in Frankfurt."}]))))]

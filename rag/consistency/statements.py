@@ -150,6 +150,7 @@ def propositions(names: Names) -> list[Proposition]:
     """The propositions of a company's facts and talk tracks (see the module docstring).
 
     Example:
+        >>> from ingest.messaging import Messaging
         >>> [(p.negated, p.verb, sorted(p.core)) for p in propositions(Names(Messaging(
         ...     company={"name": "Acme"}, facts=[{"id": "gpu",
         ...     "claim": "Acme doesn't currently offer GPU instances."}])))]
@@ -221,10 +222,15 @@ class StatementChecker:
         extractor: Reads sentences and tells ours from other companies'.
 
     Example:
+        >>> from ingest.messaging import Messaging
+        >>> from rag.consistency.claims import TextUnit
+        >>> from rag.consistency.facts import FactBook
+        >>> book = FactBook(Messaging(company={"name": "Acme"}, facts=[
+        ...     {"id": "gpu", "claim": "Acme doesn't currently offer GPU instances."}]))
         >>> checker = StatementChecker(book.extractor)
         >>> [c.found for c in checker.check(next(book.extractor.readings(TextUnit(
         ...     "Yes, Acme offers GPU instances for training."))))]
-        ['Acme offers GPU instances']
+        ['Acme offers GPU instances for training.']
     """
 
     def __init__(self, extractor: ClaimExtractor) -> None:

@@ -10,9 +10,7 @@ import pytest
 
 from ingest.errors import InputError
 from ingest.pipeline import CallIngestor, ContentIngestor, expand_paths, ingest_messaging
-from ingest.store import PASSAGES
-
-pytestmark = pytest.mark.slow  # real MiniLM embeddings
+from ingest.store import PASSAGES, Workspace
 
 VTT = """WEBVTT
 
@@ -34,6 +32,12 @@ Pricing starts at $1,500 per month for up to three entities. Annual plans includ
 implementation, training and support. Most customers recover the cost within six months
 because invoice processing cost drops by 70 percent.
 """
+
+
+@pytest.fixture()
+def workspace(fake_workspace):
+    """Ingest bookkeeping judges no similarity: the hashed fake embedder stands in for MiniLM."""
+    return fake_workspace
 
 
 @pytest.fixture()
@@ -191,10 +195,11 @@ def test_two_files_that_would_share_an_id_in_one_batch_do_not_replace_each_other
 
 
 @pytest.mark.slow
-def test_a_corrected_manifest_updates_the_calls_metadata_and_sides(workspace, settings, tmp_path):
+def test_a_corrected_manifest_updates_the_calls_metadata_and_sides(embedder, settings, tmp_path):
     from insights.analysis import Analyzer
     from insights.store import load_objections
 
+    workspace = Workspace(tmp_path / "ws", embedder)  # the analysis needs the real model
     (tmp_path / "c.txt").write_text(
         "Dana Cole: Honestly, our price is far too high for most teams.\n"
         "Kim Roe: Yes, that is way over our budget this year.\n")

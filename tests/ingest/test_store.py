@@ -8,7 +8,11 @@ from ingest.errors import InputError, WorkspaceError
 from ingest.records import Asset, AssetMeta, Call, CallMeta, Chunk, Turn, Word
 from ingest.store import PASSAGES, Workspace, http_chroma_client
 
-pytestmark = pytest.mark.slow  # real MiniLM embeddings
+
+@pytest.fixture()
+def workspace(fake_workspace):
+    """Storage judges no similarity: the hashed fake embedder stands in for MiniLM."""
+    return fake_workspace
 
 
 def _call(call_id="c1", digest="h1", texts=("Hello there.", "Too expensive for us.")):
@@ -82,13 +86,58 @@ def test_crash_between_phases_is_recovered(workspace, monkeypatch):
     assert workspace.asset_hash("a1") == "h2"
 
 
-def test_workspace_path_that_is_a_file_is_refused(tmp_path, embedder):
+def test_workspace_path_that_is_a_file_is_refused(tmp_path, fake_embedder):
     f = tmp_path / "file"
     f.write_text("x")
     with pytest.raises(InputError, match="is a file; give a folder path"):
-        Workspace(f, embedder)
+        Workspace(f, fake_embedder)
 
 
 def test_chroma_url_must_be_http():
     with pytest.raises(InputError, match="must look like http://host:8000"):
         http_chroma_client("localhost:8000")
+
+
+def _fts(ws: Workspace) -> dict[str, tuple[str, str]]:
+    return {r[0]: (r[1], r[2]) for r in ws.db.execute(
+        "SELECT chunk_id, asset_id, title FROM rag_fts")}
+
+
+def test_keyword_index_rows_are_written_with_the_passages(workspace):
+    """No search (so no lazy sync) in between: the rows come with the asset's transaction."""
+    workspace.save_asset(_asset())
+    assert _fts(workspace) == {"a1#0": ("a1", "Doc"), "a1#1": ("a1", "Doc")}
+    fingerprint = workspace.db.execute(
+        "SELECT content_hash || '|' || ingested_at FROM assets").fetchone()[0]
+    assert workspace.db.execute("SELECT fingerprint FROM rag_fts_assets").fetchone()[0] \
+        == fingerprint
+
+    workspace.save_asset(_asset(digest="h2", texts=("Only one passage now.",)))
+    assert _fts(workspace) == {"a1#0": ("a1", "Doc")}
+
+    meta = AssetMeta(asset_id="a1", title="Security FAQ", type="faq", public=True)
+    workspace.update_asset_meta(meta)
+    assert _fts(workspace) == {"a1#0": ("a1", "Security FAQ")}
+
+    workspace.remove_asset("a1")
+    assert _fts(workspace) == {}
+    assert workspace.db.execute("SELECT COUNT(*) FROM rag_fts_assets").fetchone()[0] == 0
+
+
+def test_a_pending_asset_is_out_of_the_keyword_index_and_recovered(workspace, monkeypatch):
+    workspace.save_asset(_asset())
+    collection = workspace.collection(PASSAGES)
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(type(collection), "add", killed)
+    with pytest.raises(KeyboardInterrupt):
+        workspace.save_asset(_asset(digest="h2"))
+    assert _fts(workspace) == {}  # pending: not searchable by keyword
+    monkeypatch.undo()
+    assert workspace.recover() == ["a1"]
+    assert _fts(workspace) == {}
+    from rag.lexical import LexicalIndex
+
+    assert LexicalIndex(workspace).verify() == []

@@ -195,11 +195,9 @@ def _messages_workspace(tmp_path, build_call, messaging_file):
     from ingest.embed import Embedder
     from ingest.pipeline import ingest_messaging
     from ingest.store import Workspace
-    from insights.store import ensure_schema
 
     ws = Workspace(tmp_path / "ws", Embedder())  # never loaded: nothing is embedded here
     ingest_messaging(ws, messaging_file)
-    ensure_schema(ws)
     return ws
 
 

@@ -36,6 +36,18 @@ def lumio_ws(tmp_path_factory, embedder):
     ws.close()
 
 
+@pytest.fixture(scope="session")
+def fake_lumio_ws(tmp_path_factory, fake_embedder):
+    """The Lumio library on the hashed fake embedder, for read-only tests that judge no
+    similarity (filters, input checks)."""
+    from ingest.store import Workspace
+
+    ws = Workspace(tmp_path_factory.mktemp("fake-lumio") / "ws", fake_embedder)
+    ingest_lumio(ws)
+    yield ws
+    ws.close()
+
+
 @pytest.fixture()
 def lumio_copy(tmp_path):
     """A writable copy of the Lumio documents (for re-ingest tests)."""

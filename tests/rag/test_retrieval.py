@@ -1,4 +1,8 @@
-"""Hybrid retrieval: the right asset, filters on both sides, the FTS index in sync."""
+"""Hybrid retrieval: the right asset, filters on both sides, the FTS index in sync.
+
+Finding the right asset needs the real model; filters, input checks and the lexical index
+judge no similarity and run on the hashed fake embedder.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,8 @@ from ingest.errors import InputError, WorkspaceError
 from rag import Filters, LexicalIndex, Retriever
 from rag.retriever import check_filters
 
-pytestmark = pytest.mark.slow
 
-
+@pytest.mark.slow
 @pytest.mark.parametrize(("text", "asset_id"), [
     ("How do you encrypt our data?", "lumio-security"),
     ("How much does it cost per user?", "lumio-pricing"),
@@ -25,6 +28,7 @@ def test_finds_the_asset_that_answers(lumio_ws, text, asset_id):
     assert hits == sorted(hits, key=lambda h: -h.fused)
 
 
+@pytest.mark.slow
 def test_both_sides_contribute(lumio_ws):
     passages = Retriever(lumio_ws).passages("AES-256 encryption keys")
     top = passages[0]
@@ -42,8 +46,8 @@ def test_both_sides_contribute(lumio_ws):
     (Filters(audience="IT"), {"lumio-security", "lumio-integrations", "lumio-onboarding"}),
     (Filters(stage="proposal", public_only=True), {"lumio-pricing"}),
 ])
-def test_filters_apply_to_both_sides(lumio_ws, filters, allowed):
-    retriever = Retriever(lumio_ws)
+def test_filters_apply_to_both_sides(fake_lumio_ws, filters, allowed):
+    retriever = Retriever(fake_lumio_ws)
     hits = retriever.run("clinic reminders pricing encryption onboarding Outlook", top=None,
                          filters=filters)
     assert hits and {h.asset.asset_id for h in hits} <= allowed
@@ -52,53 +56,53 @@ def test_filters_apply_to_both_sides(lumio_ws, filters, allowed):
     assert {h.asset_id for h in lexical} <= allowed
 
 
-def test_filter_excluding_everything_returns_nothing(lumio_ws):
-    assert Retriever(lumio_ws).run("encryption", filters=Filters(type="whitepaper")) == []
+def test_filter_excluding_everything_returns_nothing(fake_lumio_ws):
+    assert Retriever(fake_lumio_ws).run("encryption", filters=Filters(type="whitepaper")) == []
 
 
-def test_bad_type_lists_the_valid_ones(lumio_ws):
+def test_bad_type_lists_the_valid_ones(fake_lumio_ws):
     with pytest.raises(InputError, match=r"Unknown asset type 'pdf'; use one of: case_study, "
                                          r"one_pager, battle_card, blog, whitepaper"):
-        Retriever(lumio_ws).run("encryption", filters=Filters(type="pdf"))
+        Retriever(fake_lumio_ws).run("encryption", filters=Filters(type="pdf"))
 
 
-def test_empty_text_is_refused(lumio_ws):
+def test_empty_text_is_refused(fake_lumio_ws):
     with pytest.raises(InputError, match="Give the text to search for"):
-        Retriever(lumio_ws).run("   ")
+        Retriever(fake_lumio_ws).run("   ")
 
 
-def test_empty_workspace_says_ingest_first(workspace):
+def test_empty_workspace_says_ingest_first(fake_workspace):
     with pytest.raises(WorkspaceError, match=r"ingest content first: callmine ingest content"):
-        Retriever(workspace).run("encryption")
+        Retriever(fake_workspace).run("encryption")
 
 
-def test_lexical_index_follows_reingest_and_removal(workspace, lumio_copy, ingest):
-    ingest(workspace, lumio_copy)
-    index = LexicalIndex(workspace)
+def test_lexical_index_follows_reingest_and_removal(fake_workspace, lumio_copy, ingest):
+    ingest(fake_workspace, lumio_copy)
+    index = LexicalIndex(fake_workspace)
     assert index.search("Okta") and index.verify() == []
-    assert index.size() == len(workspace.chunks())
+    assert index.size() == len(fake_workspace.chunks())
 
     # replace a document: same asset id, new text; the old words must be gone from the index
     (lumio_copy / "security.md").write_text(
         "# Lumio security FAQ\n\n## Hosting\n\nLumio hosts EU customers in Frankfurt.\n")
-    ingest(workspace, lumio_copy)
+    ingest(fake_workspace, lumio_copy)
     assert [h.chunk_id for h in index.search("Frankfurt")] == ["lumio-security#0"]
     assert index.search("Okta") == []
     assert index.verify() == []  # every search syncs first: the index matches the chunks
 
     # an asset whose re-ingest is half-done (pending) is not searchable, then recovered away
-    workspace.db.execute("UPDATE assets SET status='pending' WHERE asset_id='lumio-pricing'")
+    fake_workspace.db.execute("UPDATE assets SET status='pending' WHERE asset_id='lumio-pricing'")
     assert all(h.asset_id != "lumio-pricing" for h in index.search("price per user discounts"))
     assert index.verify() == []
-    workspace.recover()
-    assert index.verify() == [] and index.size() == len(workspace.chunks())
+    fake_workspace.recover()
+    assert index.verify() == [] and index.size() == len(fake_workspace.chunks())
 
 
-def test_lexical_index_rebuild_and_verify_detects_drift(workspace, lumio_copy, ingest):
-    ingest(workspace, lumio_copy)
-    index = LexicalIndex(workspace)
+def test_lexical_index_rebuild_and_verify_detects_drift(fake_workspace, lumio_copy, ingest):
+    ingest(fake_workspace, lumio_copy)
+    index = LexicalIndex(fake_workspace)
     index.sync()
-    workspace.db.execute("DELETE FROM rag_fts WHERE chunk_id='lumio-pricing#0'")
+    fake_workspace.db.execute("DELETE FROM rag_fts WHERE chunk_id='lumio-pricing#0'")
     assert index.verify() == ["missing from the index: lumio-pricing#0"]
     index.rebuild()
     assert index.verify() == []

@@ -113,10 +113,11 @@ def test_auth_refuses_a_client_without_the_password(workspace, settings, free_po
 # -- the app ---------------------------------------------------------------------------------------
 
 EXPECTED_ENDPOINTS = {
-    "/objections", "/quotes", "/objection_context",
+    "/objections", "/quotes", "/objection_context", "/export_objections",
     "/recommend", "/draft", "/questionnaire",
     "/gaps", "/gap_brief", "/export_gaps",
-    "/messages", "/moments",
+    "/messages", "/moments", "/export_messages",
+    "/digest", "/post_digest",
     "/consistency", "/findings", "/export_consistency",
     "/ingest_calls", "/ingest_content", "/ingest_messaging", "/transcript", "/library",
     "/remove", "/edit_asset",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 
 _MODULES = ("ui.commands.insights", "ui.commands.content", "ui.commands.consistency",
-            "ui.commands.reps")
+            "ui.commands.reps", "ui.commands.digest")
 
 
 def register_all(sub, common) -> None:

@@ -47,6 +47,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                        help="objection themes no asset answers, with content briefs")
     p.add_argument("--export-md", metavar="FILE", help="also write the report as Markdown")
     p.add_argument("--export-csv", metavar="FILE", help="also write one CSV row per theme")
+    p.add_argument("--brief", metavar="THEME_ID", help="print only the content brief of this "
+                   "gap (theme ids: gaps --format json, or callmine digest)")
     p.set_defaults(handler=gaps)
 
     p = sub.add_parser("ask", parents=[common],
@@ -161,14 +163,9 @@ def _recommend_text(data: dict) -> str:
 def gaps(args: argparse.Namespace, settings: Settings) -> int:
     from rag import GapReporter
     from rag.export import gap_report_json, write_csv, write_markdown
-    from ui.cli import _workspace, emit
+    from ui.cli import _workspace, check_exports, emit
 
-    targets = [Path(p) for p in (args.export_md, args.export_csv) if p]
-    for target in targets:
-        if not target.parent.is_dir():
-            from ingest.errors import InputError
-
-            raise InputError(f"Cannot write {target}: folder {target.parent} does not exist.")
+    check_exports(args)
     ws = _workspace(settings)
     reporter = GapReporter(ws, settings)
     report = reporter.run()
@@ -183,12 +180,34 @@ def gaps(args: argparse.Namespace, settings: Settings) -> int:
         write_csv(report, Path(args.export_csv))
         _hint(f"wrote {args.export_csv}")
     data = gap_report_json(report)
+    if args.brief is not None:
+        return _brief(args, data)
     # one call's words that fit no theme: listed apart, never a gap
     data["other_mentions"] = [
         {"theme_id": t.id, "label": t.label, "category": t.category, "count": t.count,
          "call_id": t.examples[0].call_id if t.examples else None}
         for t in reporter.other_mentions()]
     emit(args, data, _gaps_text)
+    return 0
+
+
+def _brief(args: argparse.Namespace, data: dict) -> int:
+    """``gaps --brief THEME_ID``: the content brief of one gap (JSON: that gap's object)."""
+    from ingest.errors import InputError
+    from ui.cli import emit
+
+    found = [g for g in data["gaps"] if g["theme_id"] == args.brief]
+    if not found:
+        covered = [g for g in data["covered"] if g["theme_id"] == args.brief]
+        if covered:
+            best = covered[0]["best"]
+            raise InputError(f"Theme {args.brief!r} ({covered[0]['label']}) is covered, not a "
+                             f"gap: {best['title'] if best else 'an asset'} answers it, so it has "
+                             "no brief.")
+        ids = ", ".join(g["theme_id"] for g in data["gaps"][:10]) or "none"
+        raise InputError(f"No gap with theme id {args.brief!r}; the gaps are: {ids} "
+                         "(callmine gaps --format json lists them all).")
+    emit(args, found[0], lambda g: g["brief"])
     return 0
 
 

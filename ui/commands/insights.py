@@ -1,7 +1,9 @@
 """``callmine objections``, ``callmine themes`` and ``callmine messages``.
 
 JSON shapes follow CONTRACT.md; text output is aligned columns for people. An empty workspace
-prints an empty list (and a hint on stderr) and exits 0.
+prints an empty list (and a hint on stderr) and exits 0. ``--export-csv FILE`` and
+``--export-md FILE`` also write the whole table to a file (:mod:`rag.tables`); stdout does not
+change.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from ingest.settings import Settings
 from insights.records import CATEGORIES
+from ui.cli import add_export_options, check_exports, write_exports
 
 BAR = 20
 
@@ -22,11 +25,15 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("objections", parents=[common], help="buyer objections found in calls")
     p.add_argument("--call", metavar="ID", help="only this call")
     p.add_argument("--category", metavar="C", help=f"only this category: {', '.join(CATEGORIES)}")
+    add_export_options(p, "the objections (quote, call, time, speaker, category, theme, "
+                       "outcome)")
     p.set_defaults(handler=objections)
     p = sub.add_parser("themes", parents=[common], help="objection themes across calls")
+    add_export_options(p, "the themes and other mentions")
     p.set_defaults(handler=themes)
     p = sub.add_parser("messages", parents=[common],
                        help="talk-track use, buyer reactions and win-rate lift")
+    add_export_options(p, "the talk-track table")
     p.set_defaults(handler=messages)
 
 
@@ -56,6 +63,7 @@ def objections(args: argparse.Namespace, settings: Settings) -> int:
     from ui.cli import _workspace, emit
 
     category = check_category(args.category)  # InputError (exit 2) lists the valid ones
+    check_exports(args)
     ws = _workspace(settings)
     if args.call is not None:
         ws.call(args.call)  # WorkspaceError (exit 2) for an unknown call
@@ -68,6 +76,12 @@ def objections(args: argparse.Namespace, settings: Settings) -> int:
     if not found:
         _hint("no objections found" + ("" if ws.stats()["calls"] else
               " (no calls yet: callmine ingest calls PATH)"))
+    if args.export_csv or args.export_md:
+        from insights import load_themes
+        from rag.tables import objection_table
+
+        calls = {c.call_id: c.meta for c in ws.calls()}
+        write_exports(args, objection_table(found, calls, load_themes(ws)))
     emit(args, data, _objections_text)
     return 0
 
@@ -93,6 +107,7 @@ def themes(args: argparse.Namespace, settings: Settings) -> int:
     from insights import load_themes
     from ui.cli import _workspace, emit
 
+    check_exports(args)
     ws = _workspace(settings)
     found = load_themes(ws)
 
@@ -109,6 +124,10 @@ def themes(args: argparse.Namespace, settings: Settings) -> int:
     else:
         _hint("no themes yet" + ("" if ws.stats()["calls"] else
               " (no calls yet: callmine ingest calls PATH)"))
+    if args.export_csv or args.export_md:
+        from rag.tables import theme_table
+
+        write_exports(args, theme_table(found))
     emit(args, data, _themes_text)
     return 0
 
@@ -144,6 +163,7 @@ def messages(args: argparse.Namespace, settings: Settings) -> int:
     from insights import message_stats
     from ui.cli import _workspace, emit
 
+    check_exports(args)
     ws = _workspace(settings)
     stats = message_stats(ws)
     data = {"messages": [
@@ -159,6 +179,10 @@ def messages(args: argparse.Namespace, settings: Settings) -> int:
     if not stats:
         _hint("no talk tracks: ingest the messaging first (callmine ingest messaging "
               "messaging.yaml)")
+    if args.export_csv or args.export_md:
+        from rag.tables import message_table
+
+        write_exports(args, message_table(stats))
     emit(args, data, _messages_text)
     return 0
 

@@ -23,6 +23,7 @@ TABS = {
     "messages": "Messages",
     "consistency": "Consistency",
     "library": "Calls and library",
+    "digest": "Digest",
 }
 """Tab id -> title, in page order."""
 
@@ -31,7 +32,7 @@ def build_blocks(workspace: Workspace, settings: Settings):
     """The callmine ``gr.Blocks``: one tab per view, on one workspace."""
     import gradio as gr
 
-    from ui.views import ask, consistency, gaps, library, messages, objections
+    from ui.views import ask, consistency, digest, gaps, library, messages, objections
 
     builders = {
         "objections": lambda page, tab: objections.build(workspace, settings, page, tab),
@@ -39,6 +40,7 @@ def build_blocks(workspace: Workspace, settings: Settings):
         "gaps": lambda page, tab: gaps.build(workspace, settings, tab),
         "messages": lambda page, tab: messages.build(workspace, settings, page, tab),
         "consistency": lambda page, tab: consistency.build(workspace, settings, tab),
+        "digest": lambda page, tab: digest.build(workspace, settings),
         "library": lambda page, tab: library.build(workspace, settings, page),
     }
     with gr.Blocks(title="callmine") as blocks:

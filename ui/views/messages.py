@@ -1,8 +1,11 @@
-"""Messages view: talk-track performance (win-rate lift with its 95% interval) and moments."""
+"""Messages view: talk-track performance (win-rate lift with its 95% interval) and moments,
+and the talk-track table as a CSV download."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.errors import InputError
@@ -91,7 +94,22 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks,
             raise InputError(f"No talk track {track_id!r} in the messaging; see the table above.")
         return moment_rows(found[0])
 
-    refresh = gr.Button("Refresh")
+    @shows_errors
+    def export_stats():
+        from rag.tables import message_table, write_table
+
+        stats = message_stats(workspace)
+        if not stats:
+            raise InputError("No talk tracks yet: add a messaging.yaml in Calls and library.")
+        folder = Path(tempfile.mkdtemp(prefix="callmine-messages-"))
+        return str(write_table(message_table(stats), folder / "talk-tracks.csv", "csv"))
+
+    with gr.Row():
+        refresh = gr.Button("Refresh")
+        export = gr.Button("Export the table as CSV", elem_id="cm-export-messages")
+    csv_file = gr.File(label="talk-tracks.csv", interactive=False, visible=False)
+    export.click(export_stats, None, csv_file, api_name="export_messages").success(
+        lambda: gr.File(visible=True), None, csv_file, api_name=False)
     refresh.click(show_stats, None, [chart, table, track], api_name="messages")
     page.load(show_stats, None, [chart, table, track], api_name=False)
     if tab is not None:  # calls or messaging ingested in another tab show at once

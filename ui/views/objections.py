@@ -1,10 +1,12 @@
 """Objections view (marketers): themes by outcome (then the other mentions: one call's
-objections that fit no theme), a trend chart, filters, and drill-down to verbatim quotes
-with the surrounding turns and, for recorded calls, the audio at the quote.
+objections that fit no theme), a trend chart, filters, drill-down to verbatim quotes with the
+surrounding turns and, for recorded calls, the audio at the quote; and the filtered objections
+as a CSV download.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,7 +58,7 @@ class CallFilter:
               since: str | None, until: str | None) -> CallFilter:
         """Build a filter from the form; ``InputError`` for a date that is not YYYY-MM-DD."""
         return cls(tuple(reps or ()), tuple(segments or ()), tuple(stages or ()),
-                   tuple(outcomes or ()), _date(since, "From"), _date(until, "To"))
+                   tuple(outcomes or ()), parse_date(since, "From date"), parse_date(until, "To date"))
 
     def matches(self, call: Call) -> bool:
         m = call.meta
@@ -75,14 +77,16 @@ class CallFilter:
         return not (self.until and m.date > self.until)
 
 
-def _date(value: str | None, name: str) -> date | None:
+def parse_date(value: str | None, name: str) -> date | None:
+    """A date typed in a form field (``YYYY-MM-DD``); None when empty; :class:`InputError`
+    naming the field otherwise."""
     value = (value or "").strip()
     if not value:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InputError(f"{name} date must look like 2026-03-31, got {value!r}.") from None
+        raise InputError(f"{name} must look like 2026-03-31, got {value!r}.") from None
 
 
 def filter_choices(calls: Sequence[Call]) -> dict[str, list[str]]:
@@ -253,6 +257,9 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks,
     quote = gr.Dropdown(label="Show a quote in its call", choices=[], allow_custom_value=True,
                         elem_id="cm-quote")
     context = gr.HTML(elem_id="cm-quote-context")
+    with gr.Row():
+        export = gr.Button("Export the objections as CSV", elem_id="cm-export-objections")
+        csv_file = gr.File(label="objections.csv", interactive=False, visible=False)
 
     @shows_errors
     def refresh(reps, segments, stages, outcomes, start, end, cat):
@@ -295,6 +302,17 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks,
                if call.kind == "audio" else None)
         return context_html(call, o, url)
 
+    @shows_errors
+    def export_objections(reps, segments, stages, outcomes, start, end, cat):
+        """Every objection of the filtered calls (and category), one CSV row each."""
+        from rag.tables import objection_table, write_table
+
+        calls, objections = selection(reps, segments, stages, outcomes, start, end, cat)
+        table = objection_table(objections, {cid: c.meta for cid, c in calls.items()},
+                                load_themes(workspace))
+        folder = Path(tempfile.mkdtemp(prefix="callmine-objections-"))
+        return str(write_table(table, folder / "objections.csv", "csv"))
+
     def refreshed_choices():
         c = filter_choices(workspace.calls())
         return (gr.Dropdown(choices=c["rep"]), gr.Dropdown(choices=c["segment"]),
@@ -305,6 +323,9 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks,
           refresh, [*filters, category], [summary, themes, trend, theme], api_name="objections")
     theme.change(show_quotes, [theme, *filters, category], [quotes, quote], api_name="quotes")
     quote.change(show_context, quote, context, api_name="objection_context")
+    export.click(export_objections, [*filters, category], csv_file,
+                 api_name="export_objections").success(
+        lambda: gr.File(visible=True), None, csv_file, api_name=False)
     page.load(refreshed_choices, None, [rep, segment, stage], api_name=False).then(
         refresh, [*filters, category], [summary, themes, trend, theme], api_name=False)
     if tab is not None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 import re
 
+from rag.tables import clock  # noqa: F401 - the views import it from here
+
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
 
 
@@ -33,15 +35,6 @@ def markdown_text(value: object) -> str:
     text = html.escape("" if value is None else str(value), quote=False)
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
-
-def clock(seconds: float | None) -> str:
-    """``mm:ss`` (or ``h:mm:ss``) for a time in seconds; empty for unknown times."""
-    if seconds is None:
-        return ""
-    s = int(seconds)
-    if s >= 3600:
-        return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
-    return f"{s // 60:02d}:{s % 60:02d}"
 
 
 def percent(value: float | None) -> str:
