@@ -591,7 +591,8 @@ def test_consistency_score_sources_and_findings(client):
     value = int(re.search(r'<span class="cm-score">(\d+)</span>', score).group(1))
     assert 0 <= value < 100
     rows = data(findings)
-    uptime = next(r for r in rows if r[1] == "conflict" and "99.5%" in r[4])
+    uptime = next(r for r in rows if r[1] == "Conflict with the fact book" and "99.5%" in r[4])
+    assert not any("_" in r[1] for r in rows)  # kinds read as words on screen
     assert uptime[0] in ("high", "medium") and "99.9%" in uptime[3] and uptime[5] == "security"
     assert "99.5% uptime" in uptime[7] and uptime[6]
     by_source = {r[0]: r for r in data(sources)}
@@ -605,9 +606,9 @@ def test_consistency_score_sources_and_findings(client):
 def test_consistency_findings_filter_by_kind_and_severity(client):
     client.predict(False, ALL_KINDS, ALL_SEVERITIES, api_name="/consistency")
     only = data(client.predict(["conflict"], ["high", "medium"], api_name="/findings"))
-    assert only and all(r[1] == "conflict" and r[0] != "low" for r in only)
+    assert only and all(r[1] == "Conflict with the fact book" and r[0] != "low" for r in only)
     geo_low = data(client.predict(["geo"], ["low"], api_name="/findings"))
-    assert all(r[1] == "geo" and r[0] == "low" for r in geo_low)
+    assert all(r[1] == "Hard for AI answer engines" and r[0] == "low" for r in geo_low)
     assert data(client.predict(["conflict"], [], api_name="/findings"))  # no severity: all
     md = client.predict(api_name="/export_consistency")
     assert "99.5%" in Path(md["path"]).read_text()

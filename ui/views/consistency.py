@@ -19,6 +19,21 @@ from ui.views.text import html_text
 FINDING_HEADERS = ["severity", "kind", "subject", "expected", "found", "source", "location",
                    "quote", "why"]
 SOURCE_HEADERS = ["source", "title", "kind", "public", "findings", "score"]
+KIND_LABELS = {"conflict": "Conflict with the fact book", "entity_variant": "Name variant",
+               "drift": "Positioning drift", "missing_answer": "Buyer question not answered",
+               "geo": "Hard for AI answer engines"}
+"""What each finding kind is called on screen (the JSON and exports keep the kind ids)."""
+
+
+def label(kind: str | None) -> str:
+    """A finding kind or asset type as people read it: ``entity_variant`` -> "Name variant",
+    ``battle_card`` -> "battle card".
+
+    Example:
+        >>> label("entity_variant"), label("battle_card")
+        ('Name variant', 'battle card')
+    """
+    return KIND_LABELS.get(kind or "", (kind or "").replace("_", " "))
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -31,13 +46,14 @@ def finding_rows(findings: Sequence[Finding], kinds: Sequence[str] | None = None
     shown = [f for f in findings
              if (not kinds or f.kind in kinds) and (not severities or f.severity in severities)]
     shown.sort(key=lambda f: order.get(f.severity, len(order)))
-    return [[f.severity, f.kind, f.subject, f.expected or "", f.found or "", f.source,
+    return [[f.severity, label(f.kind), f.subject, f.expected or "", f.found or "", f.source,
              f.location or "", f.quote or "", f.detail or ""] for f in shown]
 
 
 def source_rows(report: ConsistencyReport) -> list[list]:
     """Each source (asset id or ``call:<id>``) with its score, lowest first."""
-    return [[s.source, s.title, s.kind, "yes" if s.public else "no", s.findings, round(s.score)]
+    return [[s.source, s.title, label(s.kind), "yes" if s.public else "no", s.findings,
+             round(s.score)]
             for s in sorted(report.sources, key=lambda s: (s.score, s.source))]
 
 
@@ -65,7 +81,8 @@ def build(workspace: Workspace, settings: Settings, tab: gr.Tab) -> None:
         run = gr.Button("Check consistency", variant="primary")
     score = gr.HTML(elem_id="cm-consistency-score")
     with gr.Row():
-        kinds = gr.CheckboxGroup(list(KINDS), value=list(KINDS), label="Kind")
+        kinds = gr.CheckboxGroup([(label(k), k) for k in KINDS], value=list(KINDS),
+                                 label="Kind")
         severities = gr.CheckboxGroup(list(SEVERITIES), value=list(SEVERITIES), label="Severity")
     findings = gr.Dataframe(headers=FINDING_HEADERS, interactive=False, wrap=True,
                             max_height=560, label="Findings", elem_classes="cm-table",
