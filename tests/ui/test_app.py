@@ -300,6 +300,7 @@ def test_objection_themes_with_counts_by_outcome_and_trend(client):
     assert "objections in" in summary
     assert trend["columns"] == ["month", "theme", "objections"] and trend["data"]
     assert len(choices(picker)) == len(rows)
+    assert all(len(r) == 9 and r[-1] in ("theme", "other mention") for r in rows)  # no ids
 
 
 @pytest.mark.slow

@@ -24,7 +24,8 @@ from ui.views.errors import shows_errors
 from ui.views.text import clock, html_text
 
 THEME_HEADERS = ["theme", "category", "objections", "calls", "won", "lost", "open", "keywords",
-                 "kind", "theme id"]
+                 "kind"]
+"""Columns on screen; :func:`theme_rows` adds the theme id last (for the picker and exports)."""
 THEME = "theme"
 MENTION = "other mention"
 """Kinds of rows: a theme (raised in two or more calls) or an other mention (one call's
@@ -101,7 +102,8 @@ def filter_choices(calls: Sequence[Call]) -> dict[str, list[str]]:
 def theme_rows(themes: Sequence[Theme], objections: Sequence[Objection],
                calls: dict[str, Call]) -> list[list]:
     """Theme rows counted over the objections shown (those of the filtered calls): the themes,
-    most objections first, then the other mentions."""
+    most objections first, then the other mentions. Each row is :data:`THEME_HEADERS` plus the
+    theme id (the picker's value; not shown)."""
     by_theme: dict[str, list[Objection]] = defaultdict(list)
     for o in objections:
         if o.theme_id:
@@ -242,8 +244,8 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks,
     themes = gr.Dataframe(headers=THEME_HEADERS, interactive=False, wrap=True,
                           label="Themes, counted by deal outcome, then other mentions",
                           max_height=420,
-                          column_widths=["30%", "9%", "8%", "6%", "5%", "5%", "5%", "17%",
-                                         "7%", "8%"],
+                          column_widths=["32%", "10%", "8%", "6%", "5%", "5%", "5%", "20%",
+                                         "9%"],
                           elem_id="cm-themes", elem_classes="cm-table")
     trend = gr.BarPlot(x="month", y="objections", color="theme",
                        label="Objections per month (most frequent themes)", x_title="month",
@@ -274,7 +276,7 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks,
             text = "No calls yet: add some in **Calls and library**."
         theme_choices = [(f"{r[0]} ({r[2]})" if r[-2] == THEME else f"Other mention: {r[0]}",
                           r[-1]) for r in rows]
-        return (text, rows, trend_frame(all_themes, objections, calls),
+        return (text, [r[:-1] for r in rows], trend_frame(all_themes, objections, calls),
                 gr.Dropdown(choices=theme_choices, value=None))
 
     @shows_errors
