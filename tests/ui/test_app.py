@@ -298,7 +298,10 @@ def test_objection_themes_with_counts_by_outcome_and_trend(client):
     assert "price" in price[0].lower(), rows
     assert price[2] >= 2 and price[4] >= 1  # won
     assert "objections in" in summary
-    assert trend["columns"] == ["month", "theme", "objections"] and trend["data"]
+    assert trend["columns"] == ["month", "theme", "% of calls", "calls with it",
+                                "calls that month"] and trend["data"]
+    assert all(0 <= share <= 100 and share == round(100 * n / total, 1)
+               for _, _, share, n, total in trend["data"])
     assert len(choices(picker)) == len(rows)
     assert all(len(r) == 9 and r[-1] in ("theme", "other mention") for r in rows)  # no ids
 

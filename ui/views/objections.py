@@ -37,6 +37,7 @@ CONTEXT_TURNS = 2
 AUDIO_LEAD_IN = 1.0
 """Seconds of audio played before a quote starts."""
 TREND_THEMES = 6
+TREND_COLUMNS = ["month", "theme", "% of calls", "calls with it", "calls that month"]
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -122,22 +123,40 @@ def theme_rows(themes: Sequence[Theme], objections: Sequence[Objection],
 
 def trend_frame(themes: Sequence[Theme], objections: Sequence[Objection],
                 calls: dict[str, Call], top: int = TREND_THEMES):
-    """Objections per month of the most frequent themes, as a DataFrame for ``gr.BarPlot``."""
+    """For the most frequent themes (by calls), the share of each month's calls that raised
+    the theme, with the counts it comes from, as a DataFrame for ``gr.BarPlot``. Months with
+    no dated call are left out; the calls are those of the current filters.
+
+    Example:
+        >>> from ingest.records import CallMeta
+        >>> from datetime import date
+        >>> calls = {c: Call(CallMeta(c, date=date(2026, 3, d)), c, c, "transcript", [])
+        ...          for c, d in (("a", 2), ("b", 9), ("c", 20), ("d", 27))}
+        >>> price = Theme("t1", "Price is too high", "price", 3, 2, 1, 1, 0)
+        >>> objections = [Objection(f"o{i}", c, 1, "Buyer", "Too much.", "price", 0.9,
+        ...                         theme_id="t1") for i, c in enumerate(["a", "a", "c"])]
+        >>> trend_frame([price], objections, calls).to_dict("records")[0]
+        ... # doctest: +NORMALIZE_WHITESPACE
+        {'month': '2026-03', 'theme': 'Price is too high', '% of calls': 50.0,
+         'calls with it': 2, 'calls that month': 4}
+    """
     import pandas as pd
 
     label = {t.id: t.label for t in themes if not t.mention}
-    counts: Counter[tuple[str, str]] = Counter()
+    month_of = {c: call.meta.date.strftime("%Y-%m") for c, call in calls.items()
+                if call.meta.date is not None}
+    per_month = Counter(month_of.values())
+    raised: dict[tuple[str, str], set[str]] = defaultdict(set)
+    theme_calls: dict[str, set[str]] = defaultdict(set)
     for o in objections:
-        d = calls[o.call_id].meta.date
-        if o.theme_id in label and d is not None:
-            counts[(d.strftime("%Y-%m"), label[o.theme_id])] += 1
-    totals = Counter()
-    for (_, theme), n in counts.items():
-        totals[theme] += n
-    keep = {theme for theme, _ in totals.most_common(top)}
-    months = sorted({m for m, _ in counts})
-    rows = [(m, _short(theme, 48), counts[(m, theme)]) for theme in sorted(keep) for m in months]
-    return pd.DataFrame(rows, columns=["month", "theme", "objections"])
+        if o.theme_id in label and o.call_id in month_of:
+            raised[(month_of[o.call_id], o.theme_id)].add(o.call_id)
+            theme_calls[o.theme_id].add(o.call_id)
+    keep = sorted(theme_calls, key=lambda t: (-len(theme_calls[t]), label[t]))[:top]
+    rows = [(m, _short(label[t], 48), round(100 * len(raised[(m, t)]) / per_month[m], 1),
+             len(raised[(m, t)]), per_month[m])
+            for t in sorted(keep, key=lambda t: label[t]) for m in sorted(per_month)]
+    return pd.DataFrame(rows, columns=TREND_COLUMNS)
 
 
 def quote_rows(objections: Sequence[Objection], calls: dict[str, Call]) -> list[list]:
@@ -247,9 +266,11 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks,
                           column_widths=["32%", "10%", "8%", "6%", "5%", "5%", "5%", "20%",
                                          "9%"],
                           elem_id="cm-themes", elem_classes="cm-table")
-    trend = gr.BarPlot(x="month", y="objections", color="theme",
-                       label="Objections per month (most frequent themes)", x_title="month",
-                       y_title="objections", sort="x")
+    trend = gr.BarPlot(x="month", y="% of calls", color="theme",
+                       label="Share of the month's calls that raised each theme (most frequent "
+                             "themes; hover for the counts)", x_title="month",
+                       y_title="% of calls", sort="x",
+                       tooltip=["theme", "% of calls", "calls with it", "calls that month"])
     theme = gr.Dropdown(label="Drill down into a theme", choices=[], allow_custom_value=True,
                         elem_id="cm-theme")
     quotes = gr.Dataframe(headers=QUOTE_HEADERS, interactive=False, wrap=True,
