@@ -736,3 +736,16 @@ def test_same_host_compares_names_and_ports():
     assert not _same_host("http://calls.acme.com", "calls.acme.com:8443")
     assert not _same_host("https://evil.example", "127.0.0.1:7860")
     assert not _same_host("null", "127.0.0.1:7860") and not _same_host("garbage", "x")
+
+
+def test_recommended_assets_link_to_their_url_and_read_their_type_as_words():
+    from rag.records import RecommendedAsset, Recommendation
+    from ui.views.ask import recommendation_rows
+
+    public = RecommendedAsset("pricing", "Pricing", "battle_card", "web", "Plans start at $5.",
+                              0.91, "answers", url="https://example.com/pricing")
+    stored = RecommendedAsset("deck", "Deck [old]", "sales_deck", "deck.pptx", "Old.", 0.4,
+                              "closest", url=None)
+    rows = recommendation_rows(Recommendation("How much?", True, [public, stored]))
+    assert rows[0][1:3] == ["[Pricing](https://example.com/pricing)", "battle card"]
+    assert rows[1][1:3] == ["Deck \\[old\\]", "sales deck"]  # no URL: the title, escaped

@@ -17,7 +17,7 @@ from rag import Filters, Recommender
 from rag.questionnaire import QuestionAnswer, answer_row
 from rag.records import Answer, Recommendation
 from ui.views.errors import require, shows_errors
-from ui.views.text import html_text, markdown_text
+from ui.views.text import as_words, html_text, markdown_link, markdown_text
 
 REC_HEADERS = ["asset", "title", "type", "passage", "score", "why", "send"]
 CITATION_HEADERS = ["asset", "passage", "send"]
@@ -70,10 +70,12 @@ def answer_excerpt(passage: str, highlight: str | None, width: int = EXCERPT_CHA
 
 def recommendation_rows(result: Recommendation, send: dict[str, str] | None = None,
                         ) -> list[list]:
-    """One row per recommended asset, best first: the passage around the answering sentence
-    (in bold); ``send`` says whether each may be sent."""
+    """One row per recommended asset, best first: its title linked to the asset's URL when it
+    has one, the passage around the answering sentence (in bold); ``send`` says whether each
+    may be sent."""
     send = send or {}
-    return [[r.asset_id, r.title or "", r.type or "", answer_excerpt(r.passage, r.highlight),
+    return [[r.asset_id, markdown_link(r.title or r.asset_id, r.url), as_words(r.type),
+             answer_excerpt(r.passage, r.highlight),
              round(r.score, 3), r.why or "", send.get(r.asset_id, "")]
             for r in result.recommendations]
 
@@ -190,7 +192,7 @@ def build(workspace: Workspace, settings: Settings) -> None:
     recs = gr.Dataframe(headers=REC_HEADERS, interactive=False, wrap=True,
                         label="Recommended assets (best first) and the passage that answers "
                         "(the answering sentence in bold)",
-                        datatype=["str", "str", "str", "markdown", "number", "str", "str"],
+                        datatype=["str", "markdown", "str", "markdown", "number", "str", "str"],
                         elem_id="cm-ask-recs", elem_classes="cm-table",
                         column_widths=["11%", "14%", "7%", "40%", "5%", "15%", "8%"])
     draft = gr.Textbox(label="Follow-up message draft", lines=8, buttons=["copy"],

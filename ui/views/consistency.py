@@ -14,7 +14,7 @@ from ingest.settings import Settings
 from ingest.store import Workspace
 from rag.consistency.records import KINDS, SEVERITIES, ConsistencyReport, Finding
 from ui.views.errors import require, shows_errors
-from ui.views.text import html_text
+from ui.views.text import as_words, html_text
 
 FINDING_HEADERS = ["severity", "kind", "subject", "expected", "found", "source", "location",
                    "quote", "why"]
@@ -33,7 +33,7 @@ def label(kind: str | None) -> str:
         >>> label("entity_variant"), label("battle_card")
         ('Name variant', 'battle card')
     """
-    return KIND_LABELS.get(kind or "", (kind or "").replace("_", " "))
+    return KIND_LABELS.get(kind or "", as_words(kind))
 
 if TYPE_CHECKING:
     import gradio as gr

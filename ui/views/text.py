@@ -40,3 +40,27 @@ def markdown_text(value: object) -> str:
 def percent(value: float | None) -> str:
     """A fraction in 0..1 as a whole percentage; empty when unknown."""
     return "" if value is None else f"{value * 100:.0f}%"
+
+
+def markdown_link(title: object, url: str | None) -> str:
+    """``[title](url)`` for an http(s) URL (the title escaped, the URL's spaces and brackets
+    encoded); the escaped title alone for anything else, so no ``javascript:`` link is made.
+
+    Example:
+        >>> print(markdown_link("Pricing *2026*", "https://x.example/docs (v2)"))
+        [Pricing \\*2026\\*](https://x.example/docs%20%28v2%29)
+        >>> markdown_link("Deck", "javascript:alert(1)"), markdown_link("Deck", None)
+        ('Deck', 'Deck')
+    """
+    text = markdown_text(title)
+    url = (url or "").strip()
+    if not url.lower().startswith(("https://", "http://")):
+        return text
+    for char, code in ((" ", "%20"), ("(", "%28"), (")", "%29"), ("<", "%3C"), (">", "%3E")):
+        url = url.replace(char, code)
+    return f"[{text}]({url})"
+
+
+def as_words(kind: str | None) -> str:
+    """A snake_case kind as words: ``battle_card`` -> ``battle card``."""
+    return (kind or "").replace("_", " ")
