@@ -52,10 +52,10 @@ COSINE = {"hnsw:space": "cosine", "hnsw:search_ef": 1024, "hnsw:construction_ef"
 
 # -- the lexical index's rows, written with the passages ---------------------------------------
 
-_FINGERPRINT = "SELECT content_hash || '|' || ingested_at FROM assets WHERE asset_id=?"
-"""What an asset was indexed at (``rag_fts_assets.fingerprint``); ``rag.lexical`` re-indexes
-an asset whose stored fingerprint differs (a workspace written before the rows were written
-with the passages)."""
+FTS_FINGERPRINT = "content_hash || '|' || ingested_at"
+"""What an asset was indexed at (``rag_fts_assets.fingerprint``), an SQL expression over the
+``assets`` row; ``rag.lexical`` re-indexes an asset whose stored fingerprint differs (a
+workspace written before the rows were written with the passages)."""
 
 
 def fts_drop_asset(db: sqlite3.Connection, asset_id: str) -> None:
@@ -87,7 +87,8 @@ def fts_index_asset(db: sqlite3.Connection, asset_id: str) -> int:
         "INSERT INTO rag_fts (rowid, text, heading, title, chunk_id, asset_id) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         [(r[0], r[2], " ".join(json.loads(r[3])), r[4] or "", r[1], asset_id) for r in rows])
-    fingerprint = db.execute(_FINGERPRINT, (asset_id,)).fetchone()[0]
+    fingerprint = db.execute(f"SELECT {FTS_FINGERPRINT} FROM assets WHERE asset_id=?",
+                             (asset_id,)).fetchone()[0]
     db.execute(
         "INSERT OR REPLACE INTO rag_fts_assets (asset_id, fingerprint, rows) VALUES (?, ?, ?)",
         (asset_id, fingerprint, json.dumps(rowids)))

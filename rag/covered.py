@@ -127,20 +127,25 @@ class CoveredModel:
             "info": self.info}, indent=2) + "\n", encoding="utf-8")
         return path
 
-    def probability(self, rows: Any) -> np.ndarray:
-        """P(answers) for feature rows (``(n, len(FEATURES))``), before the absent-term rule
-        (:meth:`score`)."""
+    def probability(self, rows: Any, absent: Any = None) -> np.ndarray:
+        """P(answers) for feature rows (``(n, len(FEATURES))``); with ``absent`` (one flag per
+        row: its passage lacks a rare query term) the absent-term rule applied, each flagged
+        row's probability times :data:`ABSENT_FACTOR`."""
         x = (np.asarray(rows, dtype=np.float64) - np.asarray(self.mean)) / np.asarray(self.scale)
         z = x @ np.asarray(self.coef) + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        p = 1.0 / (1.0 + np.exp(-z))
+        if absent is not None:
+            p = np.where(np.asarray(absent, dtype=bool), p * ABSENT_FACTOR, p)
+        return p
 
     def score(self, candidates: list[Candidate]) -> None:
-        """Set each candidate's probability: the regression's, times :data:`ABSENT_FACTOR` when
-        its passage lacks a rare query term."""
+        """Set each candidate's probability (:meth:`probability`, the rule applied)."""
         if not candidates:
             return
-        for cand, p in zip(candidates, self.probability([c.vector for c in candidates])):
-            cand.probability = float(p) * (ABSENT_FACTOR if cand.absent else 1.0)
+        probs = self.probability([c.vector for c in candidates],
+                                 [bool(c.absent) for c in candidates])
+        for cand, p in zip(candidates, probs):
+            cand.probability = float(p)
 
 
 class FeatureBuilder:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from ingest.errors import InputError
 from insights.records import MessageStat, Theme
+from rag.export import pct
 from rag.records import Digest, DigestGap, ThemeMove, TrackMove
 
 if TYPE_CHECKING:
@@ -159,10 +160,6 @@ def _win_change(move: TrackMove) -> float:
     return round(abs(move.win_rate - move.win_rate_before), 4)
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.0f}%"
-
-
 def _one_line(text: str, limit: int = 80) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -171,7 +168,7 @@ def _one_line(text: str, limit: int = 80) -> str:
 def _win_rate(rate: float | None, closed: int) -> str:
     if rate is None:
         return "no closed deal"
-    return f"{_pct(rate)} of {closed} closed"
+    return f"{pct(rate)} of {closed} closed"
 
 
 def digest_text(digest: Digest) -> str:
@@ -193,7 +190,7 @@ def digest_text(digest: Digest) -> str:
               + (", new" if m.calls_before == 0 else "") for m in d.themes] or ["- none"]
     lines += ["", "Top content gaps (highest priority first):"]
     lines += [f"- {_one_line(g.label)} ({g.category}): priority {g.priority:.2f}, coverage "
-              f"{_pct(g.coverage)}, {g.count} objection(s), {g.lost} lost; {g.calls} call(s) "
+              f"{pct(g.coverage)}, {g.count} objection(s), {g.lost} lost; {g.calls} call(s) "
               f"this period. Brief: `{g.command}`" for g in d.gaps] or ["- none"]
     lines += ["", "Talk tracks that moved (calls that used them, this period vs before):"]
     lines += [f"- {_one_line(m.name)}: {m.calls} vs {m.calls_before}"

@@ -82,7 +82,8 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     return data
 
 
-def _pct(value: float | None) -> str:
+def pct(value: float | None) -> str:
+    """A fraction in 0..1 as a whole percentage (``-`` when unknown), for text reports."""
     return "-" if value is None else f"{100 * value:.0f}%"
 
 
@@ -93,7 +94,7 @@ def _cell(text: str) -> str:
 def gap_report_markdown(report: GapReport) -> str:
     """The whole report as one Markdown document: summary tables, then a brief per gap."""
     lines = ["# Content gap report", "",
-             f"Coverage bar: {_pct(report.coverage_bar)} (a theme below it is a gap). "
+             f"Coverage bar: {pct(report.coverage_bar)} (a theme below it is a gap). "
              "Priority = count_norm x (1 + lost_share) x (1 - coverage).", ""]
     for title, items in (("Gaps", report.gaps), ("Covered themes", report.covered)):
         lines += [f"## {title}", ""]
@@ -105,7 +106,7 @@ def gap_report_markdown(report: GapReport) -> str:
         for i, g in enumerate(items, 1):
             best = f"{_cell(g.best.title)} (`{g.best.asset_id}`)" if g.best else "none"
             lines.append(f"| {i} | {_cell(g.label)} | {g.category} | {g.count} | {g.lost} | "
-                         f"{_pct(g.coverage)} | {g.priority:.2f} | {best} |")
+                         f"{pct(g.coverage)} | {g.priority:.2f} | {best} |")
         lines.append("")
     lines += ["## Unused assets", "",
               "Never among the top 3 recommendations for any objection:", ""]

@@ -26,7 +26,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ingest.store import fts_drop_asset, fts_index_asset
+from ingest.store import FTS_FINGERPRINT, fts_drop_asset, fts_index_asset
 from rag.terms import fts_query, key_terms
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_CURRENT = ("SELECT asset_id, content_hash || '|' || ingested_at AS fp FROM assets "
+_CURRENT = (f"SELECT asset_id, {FTS_FINGERPRINT} AS fp FROM assets "
             "WHERE status='complete'")
 _ASSETS_KEY = ("SELECT COUNT(*), TOTAL(ingested_at), MAX(ingested_at) FROM assets "
                "WHERE status='complete'")

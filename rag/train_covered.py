@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.covered import ABSENT_FACTOR, FEATURES, MODEL_PATH, CoveredModel, FeatureBuilder
+from rag.covered import FEATURES, MODEL_PATH, CoveredModel, FeatureBuilder
 from rag.labels import LabelledQuery, build_corpus, load_labels, split
 from rag.recommend import RERANK
 from rag.records import AssetHit
@@ -156,11 +156,8 @@ def evaluate(queries: Iterable[LabelledQuery], rows: dict[str, list[Row]],
 def predict(model: CoveredModel, rows: dict[str, list[Row]]) -> dict[str, np.ndarray]:
     """Probabilities as the recommender scores them (:meth:`CoveredModel.score`: the absent-term
     rule applied)."""
-    out = {}
-    for qid, rs in rows.items():
-        p = model.probability([r.features for r in rs]) if rs else np.zeros(0)
-        out[qid] = p * np.array([ABSENT_FACTOR if r.absent else 1.0 for r in rs]) if rs else p
-    return out
+    return {qid: model.probability([r.features for r in rs], [r.absent for r in rs])
+            if rs else np.zeros(0) for qid, rs in rows.items()}
 
 
 # -- fitting ---------------------------------------------------------------------------------
