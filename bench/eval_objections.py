@@ -1,6 +1,6 @@
 """Score the shipped objection detector on the held-out set.
 
-    .venv/bin/python bench/eval_objections.py [--data insights/data/objections_heldout.jsonl]
+    .venv/bin/python bench/eval_objections.py [--data training/data/objections_heldout.jsonl]
                                               [--json] [--quantized]
 
 This set was written by the team (never used for training or tuning): a regression check
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingest.settings import offline_environment  # noqa: E402
 
-DEFAULT = Path(__file__).resolve().parents[1] / "insights" / "data" / "objections_heldout.jsonl"
+DEFAULT = Path(__file__).resolve().parents[1] / "training" / "data" / "objections_heldout.jsonl"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     from ingest.embed import Embedder
     from insights.detector import ObjectionDetector
     from insights.encoding import SentenceEncoder, quantized_embedder
-    from insights.evaluation import format_report, predict_texts, read_labelled, score
+    from training.evaluation import format_report, predict_texts, read_labelled, score
 
     texts, labels = read_labelled(args.data)
     embedder = quantized_embedder(Embedder()) if args.quantized else Embedder()

@@ -2,11 +2,11 @@
 
     .venv/bin/python bench/eval_retrieval.py [--split held_out|train|all] [--json]
 
-The labelled set (``rag/data/covered_labels.yaml``: buyer questions and objections, each with
+The labelled set (``training/data/covered_labels.yaml``: buyer questions and objections, each with
 the assets that answer it, near misses and unrelated assets) is split deterministically by
-query (``rag.labels.split``); ``rag/covered.json`` was fitted on the training split only
-(``python -m rag.train_covered``). Each corpus (the demo content and the second corpus in
-``rag/data/corpora``) is ingested once into ``bench/out/eval-corpora`` and reused.
+query (``training.labels.split``); ``rag/covered.json`` was fitted on the training split only
+(``python -m training.train_covered``). Each corpus (the demo content and the second corpus in
+``training/data/corpora``) is ingested once into ``bench/out/eval-corpora`` and reused.
 
 Prints, per split and per corpus: hit@1, hit@3 and MRR of the first answering asset in the
 recommendation order (over queries that some asset answers), covered accuracy (the query-level
@@ -39,8 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     offline_environment()
 
     from rag.covered import CoveredModel
-    from rag.labels import load_labels, split
-    from rag.train_covered import evaluate, featurize, predict
+    from training.labels import load_labels, split
+    from training.train_covered import evaluate, featurize, predict
 
     model = CoveredModel.load()
     queries = load_labels()

@@ -63,7 +63,7 @@ def _fill(template: str, rng: random.Random) -> str:
 
 
 def _jsonl(name: str) -> list[str]:
-    path = ROOT / "insights" / "data" / name
+    path = ROOT / "training" / "data" / name
     return [json.loads(line)["text"] for line in path.read_text().splitlines() if line.strip()]
 
 

@@ -15,7 +15,7 @@ scorers do:
   ``other``, macro per-category recall, with the logic of ``score_objections.py``, reported for
   the whole set and for its two halves: **held-out** = chats whose number is a multiple of 3
   (``dev-cb-003``, ``dev-p4g-006``, ...), which no training or tuning of callmine has read, and
-  **train** = the rest, which ``python -m insights.train`` learns from. Only held-out figures
+  **train** = the rest, which ``python -m training.train`` learns from. Only held-out figures
   are honest estimates.
 - **talk_tracks** (``talk_tracks_dev``): ``score_talk_tracks.py`` (all 100 chats), and the
   held-out split from ``bench/talk_tracks_realdata.py`` when present.

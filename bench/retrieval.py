@@ -45,7 +45,7 @@ from ingest.settings import offline_environment  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).resolve().parent / "out"
-SOURCES = [ROOT / "demo" / "content", ROOT / "rag" / "data" / "corpora" / "corvid",
+SOURCES = [ROOT / "demo" / "content", ROOT / "training" / "data" / "corpora" / "corvid",
            ROOT / "tests" / "rag" / "data" / "lumio"]
 COMPANIES = ["Vantora", "Corvid", "Lumio", "Brightpath", "Quillon", "Meridex", "Tessaro",
              "Northwind", "Aurelia", "Kestrel", "Solvane", "Harbrook", "Ondara", "Pellucid",
@@ -389,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.torch_threads:
         torch.set_num_threads(args.torch_threads)
 
-    from rag.labels import load_labels
+    from training.labels import load_labels
 
     base = [q.query for q in load_labels()]
     texts = [base[i % len(base)] for i in range(args.queries)]

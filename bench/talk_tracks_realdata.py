@@ -7,7 +7,7 @@
 ``talk_tracks_dev`` (see ``shared/realdata/README.md``) holds 100 real PersuasionForGood chats
 whose persuader turns carry the researchers' strategy labels; the 7 strategies are the talk
 tracks of its ``messaging.yaml`` (a name and one statement each). The talk-track matcher is
-trained on part of these chats (``python -m insights.train_tracks``), so the honest figures come
+trained on part of these chats (``python -m training.train_tracks``), so the honest figures come
 from the **held-out** split: chats whose number is a multiple of 3 (``dev-tt-003``,
 ``dev-tt-006``, ... 33 chats), which no training or tuning read. ``train`` is the other 67.
 

@@ -7,13 +7,14 @@ tidies the result. The binary formats (PDF, DOCX, PPTX) are read by
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from ingest.records import Section
 from ingest.textfile import load_yaml
@@ -96,55 +97,107 @@ def _row(cells: list[str]) -> str:
 
 # -- Markdown ---------------------------------------------------------------------------------
 
-_MD_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*))?$")
-_MD_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_MD_RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_MD_ITEM = re.compile(r"^[ \t]*([-*+•]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?(.*)$")
-_MD_TABLE_SEP = re.compile(r"^[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*$")
-_MD_REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]+\S+")
-_MD_QUOTE = re.compile(r"^(?: {0,3}> ?)+")
-# Every inline pattern runs in linear time on a line of any length: a span's body stops at the
-# next opening bracket, '<' or delimiter, so a long line of unclosed openers (a pasted blob, a
-# hostile file) cannot make each opener scan the rest of the line.
-_MD_URL = r"\((?:[^()]|\([^()]*\))*\)"
-_MD_INLINE = [
-    (re.compile(r"!\[[^\[\]]*\]" + _MD_URL), ""),  # images
-    (re.compile(r"!\[[^\[\]]*\]\[[^\[\]]*\]"), ""),
-    (re.compile(r"\[\^[^\[\]]+\]"), ""),  # footnote references
-    (re.compile(r"\[([^\[\]]+)\]" + _MD_URL), r"\1"),  # links
-    (re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]"), r"\1"),  # reference links
-    (re.compile(r"<((?:https?|mailto):[^<>\s]+)>"), r"\1"),  # autolinks
-    (re.compile(r"</?[a-zA-Z][^<>]*>"), ""),  # inline HTML
-    (re.compile(r"(?<!`)(`++)([^`]+)\1(?!`)"), r"\2"),  # code spans
-    (re.compile(r"(\*\*|__)(?=\S)((?:(?!\1).)+?)(?<=\S)\1"), r"\2"),  # bold
-    (re.compile(r"(?<![\w*])\*(?=[^\s*])((?:(?!(?<![\w*])\*(?=[^\s*])).)+?)(?<=[^\s*])\*"
-                r"(?![\w*])"), r"\1"),  # emphasis
-    (re.compile(r"(?<![\w_])_(?=[^\s_])((?:(?!(?<![\w_])_(?=[^\s_])).)+?)(?<=[^\s_])_"
-                r"(?![\w_])"), r"\1"),
-    (re.compile(r"~~(?=\S)((?:(?!~~).)+?)(?<=\S)~~"), r"\1"),  # strikethrough
-]
-_MD_MARKUP = re.compile(r"[\\\[\]<>`*_~!]")
-"""A character that may start inline markup; a line without one is returned as it is."""
+
+class _Markdown(MarkdownIt):
+    """CommonMark with tables and strikethrough, accepting every link target: only a link's
+    text is kept, so a ``javascript:`` target is dropped rather than left as literal markup."""
+
+    def __init__(self) -> None:
+        super().__init__("commonmark")
+        self.enable(["table", "strikethrough"])
+
+    def validateLink(self, url: str) -> bool:  # noqa: N802 (markdown-it's name)
+        return True
+
+
+_MARKDOWN = _Markdown()
+_FOOTNOTE_REF = re.compile(r"\[\^[^\[\]\s]+\]")
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
+_TASK_BOX = re.compile(r"^\[[ xX]\] ")
+_AUTOLINK_KEPT = ("http:", "https:", "mailto:")
+"""Autolinks shown as their address; any other scheme (``<javascript:...>``) is dropped."""
 _FRONT_MATTER_MAX = 100_000
 """Front matter longer than this is not parsed (only its ``title`` is used)."""
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~<])")
+MAX_MARKDOWN_CHARS = 12_000_000
+"""Markdown past this is not read: more than twice the text a document keeps
+(:data:`ingest.content.MAX_DOCUMENT_CHARS`), and markdown-it reads about 1 MB a second."""
+MAX_LINK_TEXT = 1_000
+"""A ``[`` with no ``]`` this close after it reads as text, not as a link or image opener:
+markdown-it scans on from each opener, and a hostile line of unclosed ``![`` would take
+20 s a megabyte."""
+MAX_LINKS = 5_000
+"""``[`` past this many in a document read as text (a line of ``![x](`` costs ~20 µs a
+character)."""
+_BRACKET = "\ue000"
+"""Stands for a ``[`` read as text while markdown-it parses (a backslash escape costs as much
+as the bracket); put back by :func:`_unbracket`."""
 
 
-def md_inline(text: str) -> str:
-    """Markdown inline syntax (links, emphasis, code, images, HTML) reduced to plain text.
+def _bounded(text: str) -> str:
+    """``text`` cut to :data:`MAX_MARKDOWN_CHARS`, each ``[`` that no ``]`` closes within
+    :data:`MAX_LINK_TEXT` characters, and those past the first :data:`MAX_LINKS`, hidden from
+    the parser, so that any file reads in seconds."""
+    if len(text) > MAX_MARKDOWN_CHARS:
+        log.warning("over %d characters of Markdown; the rest is not read", MAX_MARKDOWN_CHARS)
+        text = text[:MAX_MARKDOWN_CHARS]
+    out: list[str] = []
+    start = 0
+    close = -1  # the next "]" at or after the current "["
+    kept = 0
+    for match in re.finditer(r"\[", text):
+        pos = match.start()
+        if close < pos:
+            close = text.find("]", pos)
+            if close < 0:
+                close = len(text) + MAX_LINK_TEXT
+        if close - pos > MAX_LINK_TEXT or kept >= MAX_LINKS:
+            out.append(text[start:pos] + _BRACKET)
+            start = pos + 1
+        else:
+            kept += 1
+    out.append(text[start:])
+    return "".join(out)
+
+
+def _unbracket(text: str) -> str:
+    return text.replace(_BRACKET, "[")
+
+
+def md_inline(tokens: list[Token]) -> str:
+    """An inline token's children as plain text: links as their text, images, HTML and
+    footnote references dropped, emphasis and code marks removed, white space folded.
 
     Example:
-        >>> md_inline("See **our** [pricing](https://x.io) page ![logo](l.png)")
-        'See our pricing page'
+        >>> md_inline(_MARKDOWN.parseInline("See **our** [pricing](https://x.io) ![logo](l.png)")
+        ...           [0].children)
+        'See our pricing'
     """
-    if _MD_MARKUP.search(text) is None:  # plain text, the usual case: nothing to strip
-        return " ".join(html.unescape(text).split())
-    text = _MD_ESCAPE.sub(lambda m: chr(0xE000 + ord(m[1])), text)
-    text = drop_comments(text)
-    for pattern, repl in _MD_INLINE:
-        text = pattern.sub(repl, text)
-    text = re.sub("[\ue000-\ue0ff]", lambda m: chr(ord(m[0]) - 0xE000), text)
-    return " ".join(html.unescape(text).split())
+    out: list[str] = []
+    text: list[str] = []  # text since the last code span, freed of tags once complete
+    skip = False  # inside an autolink whose address is not shown
+    for tok in tokens:
+        if tok.type == "link_open":
+            href = str(tok.attrs.get("href", ""))
+            skip = tok.markup == "autolink" and not href.lower().startswith(_AUTOLINK_KEPT)
+        elif tok.type == "link_close":
+            skip = False
+        elif skip:
+            continue
+        elif tok.type == "text":
+            text.append(tok.content)
+        elif tok.type in ("softbreak", "hardbreak"):
+            text.append(" ")
+        elif tok.type == "code_inline":
+            out += [_plain("".join(text)), tok.content]
+            text = []
+    out.append(_plain("".join(text)))
+    return " ".join(_unbracket("".join(out)).split())
+
+
+def _plain(text: str) -> str:
+    """Text outside code spans without the tags markdown-it left as text (JSX such as
+    ``<span style={{...}}>``) and footnote references."""
+    return _FOOTNOTE_REF.sub("", _HTML_TAG.sub("", text))
 
 
 def drop_comments(text: str) -> str:
@@ -209,62 +262,55 @@ def _front_matter(text: str) -> tuple[str | None, str]:
     return title, text[match.end():]
 
 
-def _heading_text(text: str) -> str:
-    """An ATX heading's text without its closing ``#`` sequence (``## Title ##``)."""
-    text = text.rstrip(" \t")
-    body = text.rstrip("#")
-    if body != text and (not body or body[-1] in " \t"):
-        return body.rstrip(" \t")
-    return text
-
-
 def read_markdown(text: str, name: str) -> _Result:
-    """Markdown: headings to heading paths, inline syntax stripped, list items as lines."""
+    """Markdown: headings to heading paths, inline syntax stripped, list items as lines,
+    table rows as ``cell | cell`` lines, code blocks kept as text, front matter and HTML
+    (tags, comments, scripts, styles) left out.
+
+    Parsed by markdown-it (CommonMark with tables); the title is the front matter's ``title``,
+    else the first level-1 heading.
+    """
     title, text = _front_matter(text)
-    text = drop_raw_html(drop_comments(text))
     b = _Builder()
-    fence: str | None = None
-    code: list[str] = []
-    lines = text.split("\n")
-    for i, raw in enumerate(lines):
-        if fence is not None:
-            if raw.strip().startswith(fence):
-                b.block("\n".join(code))
-                fence, code = None, []
+    heading = 0  # the level of the heading being read, 0 outside one
+    marker: str | None = None  # the marker of a list item whose text has not come yet
+    cells: list[str] | None = None  # the cells of the table row being read
+    for tok in _MARKDOWN.parse(_bounded(drop_raw_html(drop_comments(text)))):
+        kind = tok.type
+        if kind == "heading_open":
+            heading = int(tok.tag[1])
+        elif kind == "heading_close":
+            heading = 0
+        elif kind == "list_item_open":
+            marker = f"{tok.info}{tok.markup}" if tok.info else "-"
+        elif kind == "list_item_close":
+            marker = None
+        elif kind == "tr_open":
+            cells = []
+        elif kind == "tr_close" and cells is not None:
+            b.block(_row(cells), "row")
+            cells = None
+        elif kind == "inline":
+            line = md_inline(tok.children or [])
+            if heading:
+                title = title or (line if heading == 1 else None)
+                b.heading(heading, line)
+            elif cells is not None:
+                cells.append(line)
+            elif marker is not None:
+                b.start("line")
+                b.inline(f"{marker} {_TASK_BOX.sub('', line)}")
+                marker = None
             else:
-                code.append(raw.rstrip())
-            continue
-        line = _MD_QUOTE.sub("", raw, count=1)  # block quotes read as their content
-        stripped = line.strip()
-        nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
-        if match := _MD_FENCE.match(line):
+                b.inline(" " + line)
+        elif kind in ("fence", "code_block"):
+            code = _unbracket(tok.content)
+            b.block("\n".join(line.rstrip() for line in code.split("\n")))
+        elif kind == "html_block":  # its tags dropped, Markdown inside it read (MDX, JSX)
+            inner = _MARKDOWN.parseInline(_HTML_TAG.sub(" ", tok.content))
+            b.block(md_inline(inner[0].children or []) if inner else "")
+        elif kind.endswith("_close") or kind == "hr":
             b.end()
-            fence, code = match[1][0] * 3, []
-        elif match := _MD_HEADING.match(line):
-            level, heading = len(match[1]), md_inline(_heading_text(match[2] or ""))
-            title = title or (heading if level == 1 else None)
-            b.heading(level, heading)
-        elif not stripped or _MD_RULE.match(line) or _MD_REF_DEF.match(line):
-            b.end()
-        elif re.fullmatch(r"=+|-+", nxt) and b.kind == "para" and not b.buffer \
-                and not _MD_ITEM.match(line):
-            level = 1 if nxt.startswith("=") else 2  # setext heading
-            heading = md_inline(stripped)
-            title = title or (heading if level == 1 else None)
-            b.heading(level, heading)
-            lines[i + 1] = ""
-        elif _MD_TABLE_SEP.match(line) and "-" in line and "|" in line:
-            continue
-        elif stripped.startswith("|"):
-            b.block(_row([md_inline(c) for c in stripped.strip("|").split("|")]), "row")
-        elif match := _MD_ITEM.match(line):
-            marker = match[1] if match[1][0].isdigit() else "-"
-            b.start("line")
-            b.inline(f"{marker} {md_inline(match[2])}")
-        else:
-            b.inline(" " + md_inline(stripped))
-    if code:
-        b.block("\n".join(code))
     return title, b.finish()
 
 

@@ -64,6 +64,33 @@ def chat_model(spec: str | Settings | None, model: Any = None) -> Any:
                        "unset it.") from exc
 
 
+class ChatModelStage:
+    """Base of a stage that asks a chat model: given one (``model``, e.g. a fake in tests) or
+    a ``"provider:model"`` spec (``llm``), from which the model is made on first use.
+
+    Raises:
+        ValueError: when neither is given.
+    """
+
+    def __init__(self, llm: str | None = None, model: Any = None) -> None:
+        if llm is None and model is None:
+            raise ValueError("give an llm spec ('provider:model') or a chat model")
+        self.llm = llm
+        self._model = model
+
+    @property
+    def name(self) -> str:
+        """The spec, or the given model's class name."""
+        return self.llm or type(self._model).__name__
+
+    @property
+    def model(self) -> Any:
+        """The chat model (made from ``llm`` the first time it is needed)."""
+        if self._model is None:
+            self._model = chat_model(self.llm)
+        return self._model
+
+
 def model_name(model: Any) -> str:
     """A readable name of a chat model (for messages)."""
     return getattr(model, "model_name", None) or getattr(model, "model", None) or \
@@ -186,5 +213,5 @@ def data_block(tag: str, text: str, **attributes: str) -> str:
     return f"<{tag}{attrs}>\n{body.strip()}\n</{tag}>"
 
 
-__all__ = ["build_prompt", "chat_model", "complete", "data_block", "load_template",
+__all__ = ["ChatModelStage", "build_prompt", "chat_model", "complete", "data_block", "load_template",
            "model_name", "structured", "template_variables"]

@@ -18,7 +18,13 @@ Tables and their owners (who writes them; ``docs/ARCHITECTURE.md`` has the pictu
 - insights: ``insights_calls``, ``objections``, ``track_uses``, ``themes``,
   ``insights_state``, ``theme_vectors``;
 - rag: ``rag_fts`` / ``rag_fts_assets`` / ``rag_fts_vocab`` (the lexical index),
-  ``rag_sentences`` (sentence vectors of passages).
+  ``rag_sentences`` (sentence vectors of passages), ``turn_vectors`` (the calls whose turns
+  the ``turns`` vector collection holds);
+- search: ``turn_fts``, the FTS5 index of the turns, written by triggers on ``turns``.
+
+Every query over them is in the storage layer: :mod:`ingest.store` (the ingest tables),
+:mod:`ingest.store_insights` (the insights tables), :mod:`ingest.store_lexical` (the rag
+tables) and :mod:`ingest.store_assets` (the later stages' asset lookups).
 """
 
 from __future__ import annotations
@@ -93,6 +99,31 @@ _BASE = (
 )
 
 
+_TURN_SEARCH = (
+    # a turn's FTS row has the turn's rowid: the triggers below write it in the statement (and
+    # so the transaction) that writes the turn, a call's cascaded delete included
+    """CREATE VIRTUAL TABLE IF NOT EXISTS turn_fts USING fts5(
+        text, call_id UNINDEXED, idx UNINDEXED, start UNINDEXED,
+        tokenize='porter unicode61')""",
+    """CREATE TRIGGER IF NOT EXISTS turn_fts_insert AFTER INSERT ON turns BEGIN
+        INSERT INTO turn_fts (rowid, text, call_id, idx, start)
+        VALUES (new.rowid, new.text, new.call_id, new.idx, new.start); END""",
+    """CREATE TRIGGER IF NOT EXISTS turn_fts_delete AFTER DELETE ON turns BEGIN
+        DELETE FROM turn_fts WHERE rowid = old.rowid; END""",
+    """CREATE TRIGGER IF NOT EXISTS turn_fts_update AFTER UPDATE OF text, start, idx, call_id
+        ON turns BEGIN
+        DELETE FROM turn_fts WHERE rowid = old.rowid;
+        INSERT INTO turn_fts (rowid, text, call_id, idx, start)
+        VALUES (new.rowid, new.text, new.call_id, new.idx, new.start); END""",
+    "DELETE FROM turn_fts",
+    """INSERT INTO turn_fts (rowid, text, call_id, idx, start)
+        SELECT rowid, text, call_id, idx, start FROM turns""",
+    # rag: which calls' turns the ``turns`` Chroma collection holds, at which fingerprint
+    """CREATE TABLE IF NOT EXISTS turn_vectors (
+        call_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL)""",
+)
+
+
 def _add_columns(table: str, columns: tuple[tuple[str, str], ...]) -> Callable[[sqlite3.Connection], None]:
     def step(db: sqlite3.Connection) -> None:
         have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
@@ -132,6 +163,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "objection themes' vectors, stored by the analysis",
               ("""CREATE TABLE IF NOT EXISTS theme_vectors (
                     theme_id TEXT PRIMARY KEY, label TEXT NOT NULL, vector BLOB NOT NULL)""",)),
+    Migration(5, "search over call turns: an FTS5 index of the turns kept in line by triggers "
+                 "and filled from the stored turns; the calls whose turns are in the vector store",
+              _TURN_SEARCH),
 )
 VERSION = MIGRATIONS[-1].version
 """The schema version this release writes."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import sqlite3
 import threading
@@ -23,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ingest.errors import DiskFullError, InputError, WorkspaceError
 from ingest.records import Asset, AssetMeta, Call, CallMeta, Chunk, Turn, Word
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
     from ingest.embed import Embedder
     from ingest.messaging import Messaging
     from ingest.settings import Settings
+    from ingest.store_assets import AssetCatalog
+    from ingest.store_insights import InsightsStore
+    from ingest.store_lexical import LexicalStore
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +51,10 @@ COSINE = {"hnsw:space": "cosine", "hnsw:search_ef": 1024, "hnsw:construction_ef"
 """Settings of new passage collections. ``search_ef`` 1024: on 100k synthetic passages
 (``python bench/retrieval.py``) recall@10 against exact search was 0.79 at 128, 0.91 at 256,
 0.98 at 512 and 0.998 at 1024, for about 1 ms more per query than 128."""
-
+COMPLETE = "status='complete'"
+"""The SQL predicate of a completely stored asset (an ``assets`` row; prefix a column alias
+as ``a.`` + COMPLETE): every query of the storage layer that reads content uses it, so a
+pending asset (being written or removed) is never seen."""
 
 
 # -- the lexical index's rows, written with the passages ---------------------------------------
@@ -117,6 +124,54 @@ def chunk_embedding_text(title: str | None, chunk: Chunk) -> str:
     """The text embedded for a passage: it carries its asset title and heading path."""
     head = " > ".join(p for p in [title or "", *chunk.heading_path] if p)
     return f"{head}\n{chunk.text}" if head else chunk.text
+
+
+# -- search over the turns of calls (``turn_fts``, written by triggers: ingest.schema) --------
+
+CALL_FINGERPRINT = "content_hash || '|' || ingested_at"
+"""What a call's turns were embedded at (``turn_vectors.fingerprint``), an SQL expression over
+the ``calls`` row: a re-ingested call has a new one."""
+_FTS_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+class TurnMatch(NamedTuple):
+    """A turn that matched a keyword search (``rank``: FTS5 bm25, lower is better)."""
+
+    call_id: str
+    turn_index: int
+    start: float | None
+    snippet: str
+    rank: float
+    side: str
+    speaker: str
+
+
+class StoredTurn(NamedTuple):
+    """A stored turn with its call, as search reads it."""
+
+    call_id: str
+    turn_index: int
+    start: float | None
+    side: str
+    speaker: str
+    text: str
+
+
+def fts_match(text: str, every: bool = True) -> str:
+    """An FTS5 query for the words of ``text``: each word a quoted string, so quotes,
+    operators (``AND``, ``NEAR``, ``*``, ``-``) and column filters typed by a user are
+    searched as words and never parsed; "" when it has no words.
+
+    Args:
+        text: What the user typed.
+        every: All words must match (``AND``); False: any of them (``OR``).
+
+    Example:
+        >>> fts_match('"price AND security*')
+        '"price" AND "and" AND "security"'
+    """
+    words = list(dict.fromkeys(w.lower() for w in _FTS_TOKEN.findall(text)))
+    return (" AND " if every else " OR ").join(f'"{w}"' for w in words)
 
 
 class Workspace:
@@ -204,17 +259,23 @@ class Workspace:
     @property
     def chroma(self) -> chromadb.ClientAPI:
         """The Chroma client (embedded in ``root/chroma`` unless one was injected)."""
-        if self._chroma_client is None:
-            import chromadb
+        client = self._chroma_client
+        if client is not None:
+            return client
+        # one opening at a time: the app's warm-up thread and a view opening together made
+        # two embedded systems race for the same tenant ("Could not connect to tenant")
+        with self._write_lock:
+            if self._chroma_client is None:
+                import chromadb
 
-            # each reopening gets a path of its own ("chroma/./.") so chromadb starts a fresh
-            # embedded system that reads the folder again, while queries in flight on the old
-            # one finish on it
-            path = str(self.root / "chroma") + "/." * self._chroma_generation
-            self._chroma_seen = self._content_version()
-            self._chroma_client = chromadb.PersistentClient(
-                path=path, settings=chromadb.Settings(anonymized_telemetry=False))
-        return self._chroma_client
+                # each reopening gets a path of its own ("chroma/./.") so chromadb starts a
+                # fresh embedded system that reads the folder again, while queries in flight
+                # on the old one finish on it
+                path = str(self.root / "chroma") + "/." * self._chroma_generation
+                self._chroma_seen = self._content_version()
+                self._chroma_client = chromadb.PersistentClient(
+                    path=path, settings=chromadb.Settings(anonymized_telemetry=False))
+            return self._chroma_client
 
     def collection(self, name: str) -> chromadb.Collection:
         """A cosine-space Chroma collection of this workspace; callers pass embeddings.
@@ -236,7 +297,7 @@ class Workspace:
     def _content_version(self) -> tuple:
         """Changes whenever an asset is stored, replaced or removed, by any process."""
         row = self.db.execute("SELECT COUNT(*), COALESCE(MAX(ingested_at), 0),"
-                              " COALESCE(SUM(status != 'complete'), 0) FROM assets").fetchone()
+                              f" COALESCE(SUM(NOT ({COMPLETE})), 0) FROM assets").fetchone()
         return tuple(row)
 
     def _reopen_if_changed_elsewhere(self) -> None:
@@ -276,6 +337,26 @@ class Workspace:
                 collection_metadata=dict(COSINE),
             )
         return self._passages
+
+    # -- the named queries of the other stages' tables (one storage layer) ------------------
+
+    @property
+    def insights_store(self) -> InsightsStore:
+        """The insights tables' queries (:mod:`ingest.store_insights`)."""
+        from ingest.store_insights import InsightsStore
+        return InsightsStore(self)
+
+    @property
+    def lexical_store(self) -> LexicalStore:
+        """The lexical index's and sentence vectors' queries (:mod:`ingest.store_lexical`)."""
+        from ingest.store_lexical import LexicalStore
+        return LexicalStore(self)
+
+    @property
+    def asset_catalog(self) -> AssetCatalog:
+        """Retrieval's and the consistency checks' asset lookups (:mod:`ingest.store_assets`)."""
+        from ingest.store_assets import AssetCatalog
+        return AssetCatalog(self)
 
     def checkpoint(self) -> None:
         """Copy the write-ahead log into the database and truncate it, so values replaced or
@@ -518,18 +599,97 @@ class Workspace:
             for r in rows
         ]
 
+    # -- search over turns -------------------------------------------------------------
+
+    def search_turns(self, query: str, limit: int = 50, call_ids: Iterable[str] | None = None,
+                     side: str | None = None, every: bool = True,
+                     marks: tuple[str, str] = ("[", "]")) -> list[TurnMatch]:
+        """Turns whose text holds the words of ``query`` (Porter-stemmed), best bm25 first.
+
+        Args:
+            query: What the user typed; escaped for FTS5 (see :func:`fts_match`).
+            limit: Most turns returned.
+            call_ids: Only turns of these calls (``None``: every call).
+            side: Only turns of this side (``"buyer"`` or ``"rep"``).
+            every: Every word must occur in the turn (False: any word).
+            marks: What the snippet puts around each matched word.
+        """
+        match = fts_match(query, every)
+        if not match or (call_ids is not None and not (call_ids := list(call_ids))):
+            return []
+        sql = ("SELECT t.call_id, t.idx, t.start, snippet(turn_fts, 0, ?, ?, '…', 24),"
+               " bm25(turn_fts) AS rank, t.side, t.speaker"
+               " FROM turn_fts JOIN turns t ON t.rowid = turn_fts.rowid"
+               " WHERE turn_fts MATCH ?")
+        args: list[Any] = [marks[0], marks[1], match]
+        if call_ids is not None:
+            sql += " AND t.call_id IN (SELECT value FROM json_each(?))"
+            args.append(json.dumps(call_ids))
+        if side is not None:
+            sql += " AND t.side = ?"
+            args.append(side)
+        rows = self.db.execute(sql + " ORDER BY rank, t.call_id, t.idx LIMIT ?",
+                               [*args, limit]).fetchall()
+        return [TurnMatch(*r) for r in rows]
+
+    def stored_turns(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], StoredTurn]:
+        """The stored turns of ``(call_id, turn_index)`` pairs; pairs with no turn are left out."""
+        keys = [[c, int(i)] for c, i in keys]
+        if not keys:
+            return {}
+        rows = self.db.execute(
+            "SELECT t.call_id, t.idx, t.start, t.side, t.speaker, t.text FROM turns t"
+            " JOIN json_each(?) k ON t.call_id = json_extract(k.value, '$[0]')"
+            " AND t.idx = json_extract(k.value, '$[1]')", (json.dumps(keys),)).fetchall()
+        return {(r[0], r[1]): StoredTurn(*r) for r in rows}
+
+    def turn_index_problems(self) -> list[str]:
+        """Differences between the turns and their FTS5 rows (empty: in line)."""
+        missing = self.db.execute(
+            "SELECT t.call_id, t.idx FROM turns t WHERE NOT EXISTS (SELECT 1 FROM turn_fts f"
+            " WHERE f.rowid = t.rowid AND f.text = t.text AND f.call_id = t.call_id"
+            " AND f.idx = t.idx)").fetchall()
+        extra = self.db.execute(
+            "SELECT f.call_id, f.idx FROM turn_fts f WHERE NOT EXISTS"
+            " (SELECT 1 FROM turns t WHERE t.rowid = f.rowid)").fetchall()
+        return ([f"missing from the index: {c}#{i}" for c, i in missing]
+                + [f"not in turns: {c}#{i}" for c, i in extra])
+
+    def rebuild_turn_index(self) -> int:
+        """Write the turns' FTS5 rows again from the ``turns`` table; returns the turns."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM turn_fts")
+            return db.execute("INSERT INTO turn_fts (rowid, text, call_id, idx, start)"
+                              " SELECT rowid, text, call_id, idx, start FROM turns").rowcount
+
+    def call_fingerprints(self) -> dict[str, str]:
+        """Every stored call's fingerprint (:data:`CALL_FINGERPRINT`)."""
+        return dict(self.db.execute(f"SELECT call_id, {CALL_FINGERPRINT} FROM calls").fetchall())
+
+    def turn_vector_calls(self) -> dict[str, str]:
+        """The calls whose turns the ``turns`` vector collection holds, at their fingerprint."""
+        return dict(self.db.execute("SELECT call_id, fingerprint FROM turn_vectors").fetchall())
+
+    def mark_turn_vectors(self, stored: dict[str, str], dropped: Iterable[str] = ()) -> None:
+        """Record calls whose turn vectors were written (``{call_id: fingerprint}``) and
+        calls whose vectors were deleted."""
+        with self.transaction() as db:
+            db.executemany("DELETE FROM turn_vectors WHERE call_id=?", [(c,) for c in dropped])
+            db.executemany("INSERT OR REPLACE INTO turn_vectors (call_id, fingerprint)"
+                           " VALUES (?, ?)", list(stored.items()))
+
     # -- assets --------------------------------------------------------------------------
 
     def asset_hash(self, asset_id: str) -> str | None:
         """Hash of a completely stored asset, or None."""
         row = self.db.execute(
-            "SELECT content_hash FROM assets WHERE asset_id=? AND status='complete'", (asset_id,)
+            f"SELECT content_hash FROM assets WHERE asset_id=? AND {COMPLETE}", (asset_id,)
         ).fetchone()
         return row[0] if row else None
 
     def asset_with_hash(self, content_hash: str) -> str | None:
         row = self.db.execute(
-            "SELECT asset_id FROM assets WHERE content_hash=? AND status='complete'",
+            f"SELECT asset_id FROM assets WHERE content_hash=? AND {COMPLETE}",
             (content_hash,),
         ).fetchone()
         return row[0] if row else None
@@ -618,7 +778,7 @@ class Workspace:
     def assets(self) -> list[AssetMeta]:
         """Metadata of every completely stored asset, ordered by id."""
         rows = self.db.execute(
-            "SELECT * FROM assets WHERE status='complete' ORDER BY asset_id"
+            f"SELECT * FROM assets WHERE {COMPLETE} ORDER BY asset_id"
         ).fetchall()
         return [self._asset_meta(r) for r in rows]
 
@@ -675,7 +835,7 @@ class Workspace:
 
     def _asset_row(self, asset_id: str) -> sqlite3.Row:
         row = self.db.execute(
-            "SELECT * FROM assets WHERE asset_id=? AND status='complete'", (asset_id,)
+            f"SELECT * FROM assets WHERE asset_id=? AND {COMPLETE}", (asset_id,)
         ).fetchone()
         if row is None:
             raise WorkspaceError(f"No asset '{asset_id}' in {self.root}.")
@@ -683,8 +843,7 @@ class Workspace:
 
     def chunks(self, asset_id: str | None = None, ids: Iterable[str] | None = None) -> list[Chunk]:
         """Passages of one asset, of the given ids, or of every complete asset."""
-        sql = ("SELECT c.* FROM chunks c JOIN assets a USING (asset_id)"
-               " WHERE a.status='complete'")
+        sql = f"SELECT c.* FROM chunks c JOIN assets a USING (asset_id) WHERE a.{COMPLETE}"
         args: list[Any] = []
         if asset_id is not None:
             sql += " AND c.asset_id=?"
@@ -792,7 +951,7 @@ class Workspace:
         return {
             "calls": one("SELECT COUNT(*) FROM calls"),
             "turns": one("SELECT COUNT(*) FROM turns"),
-            "assets": one("SELECT COUNT(*) FROM assets WHERE status='complete'"),
+            "assets": one(f"SELECT COUNT(*) FROM assets WHERE {COMPLETE}"),
             "chunks": one("SELECT COUNT(*) FROM chunks"),
             "vectors": self.collection(PASSAGES).count(),
         }

@@ -25,7 +25,7 @@ import numpy as np
 
 from ingest.errors import LLMError
 from ingest.records import Call
-from insights import store
+from ingest.store_insights import CallAnalysis
 from insights.detector import ObjectionDetector, TurnAnalysis, objections_of
 from insights.encoding import SentenceEncoder
 from insights.heads import (
@@ -37,10 +37,11 @@ from insights.heads import (
     load_head,
 )
 from insights.records import THEME_MIN_CALLS, Objection
+from insights.store import objection_vectors
 from insights.talk_tracks import ReactionClassifier, TrackDetector, TrackUse, find_uses
 from insights.track_model import TRACK_MODEL
 from insights.turn_head import TURN_HEAD
-from insights.theme_vectors import theme_centroids, write_theme_vectors
+from insights.theme_vectors import theme_centroids
 from insights.themes import DISTANCE_THRESHOLD, build_themes
 
 if TYPE_CHECKING:
@@ -159,25 +160,17 @@ class Analyzer:
         self._extractor()  # a chat model that cannot be built: say so once, use the default
         version = self.version()
         current = {c.call_id: (c.content_hash, _mark(version, c)) for c in self.ws.calls()}
-        done = {r["call_id"]: (r["content_hash"], r["version"]) for r in self.ws.db.execute(
-            "SELECT call_id, content_hash, version FROM insights_calls")}
+        done = self.ws.insights_store.analysed_calls()
         todo = [cid for cid, key in current.items() if done.get(cid) != key]
         stale = self._stale_calls(current)
         result.unchanged = len(current) - len(todo)
         if stale:
-            with self.ws.transaction() as db:
-                for cid in stale:
-                    store.delete_call_rows(db, cid)
+            self.ws.insights_store.drop_calls(stale)
             result.removed = len(stale)
         if todo:
             self._analyse(todo, version, progress, result)
         self._refresh_themes(force=bool(todo or stale))
-        counts = self.ws.db.execute(
-            "SELECT (SELECT COUNT(*) FROM objections), (SELECT COUNT(*) FROM themes),"
-            " (SELECT COUNT(*) FROM track_uses),"
-            " (SELECT COUNT(*) FROM (SELECT theme_id FROM objections WHERE theme_id IS NOT NULL"
-            "  GROUP BY theme_id HAVING COUNT(DISTINCT call_id) >= ?))",
-            (THEME_MIN_CALLS,)).fetchone()
+        counts = self.ws.insights_store.counts(THEME_MIN_CALLS)
         result.objections, groups, result.track_uses, result.themes = counts
         result.other_mentions = groups - result.themes
         result.sentences = self.encoder.embedded - embedded_before
@@ -189,10 +182,7 @@ class Analyzer:
         return result
 
     def _stale_calls(self, current: dict[str, str]) -> list[str]:
-        ids = {r[0] for r in self.ws.db.execute(
-            "SELECT call_id FROM insights_calls UNION SELECT call_id FROM objections"
-            " UNION SELECT call_id FROM track_uses")}
-        return sorted(ids - set(current))
+        return sorted(self.ws.insights_store.calls_with_rows() - set(current))
 
     def _analyse(self, todo: list[str], version: str, progress: bool,
                  result: AnalysisResult) -> None:
@@ -245,43 +235,25 @@ class Analyzer:
         uses_by_call: dict[str, list[TrackUse]] = {}
         for u in uses:
             uses_by_call.setdefault(u.call_id, []).append(u)
-        now = time.time()
-        with self.ws.transaction() as db:
-            for call in calls:
-                store.delete_call_rows(db, call.call_id)
-                store.insert_objections(db, found[call.call_id])
-                db.executemany(
-                    "INSERT OR REPLACE INTO track_uses (call_id, turn, track_id, similarity, text,"
-                    " start, reaction, reaction_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(u.call_id, u.turn, u.track_id, u.confidence, u.text, u.start, u.reaction,
-                      u.reaction_text) for u in uses_by_call.get(call.call_id, [])])
-                # a call the LLM failed on is tried again by the next run
-                mark = _mark(version, call)
-                mark = f"{mark}|fallback" if call.call_id in fallback else mark
-                db.execute("INSERT INTO insights_calls (call_id, content_hash, version,"
-                           " analysed_at) VALUES (?, ?, ?, ?)",
-                           (call.call_id, call.content_hash, mark, now))
+        written = []
+        for call in calls:
+            # a call the LLM failed on is tried again by the next run
+            mark = _mark(version, call)
+            mark = f"{mark}|fallback" if call.call_id in fallback else mark
+            written.append(CallAnalysis(
+                call.call_id, call.content_hash, mark, found[call.call_id],
+                uses_by_call.get(call.call_id, [])))
+        self.ws.insights_store.replace_calls(written, time.time())
 
     # -- themes ----------------------------------------------------------------------------
 
     def _refresh_themes(self, force: bool) -> None:
-        objections, vectors = store.objection_vectors(self.ws)
+        objections, vectors = objection_vectors(self.ws)
         digest = hashlib.sha256(json.dumps(
             [DISTANCE_THRESHOLD, [o.id for o in objections]]).encode()).hexdigest()
-        if not force and store.get_state(self.ws, "themes_digest") == digest:
+        if not force and self.ws.insights_store.state("themes_digest") == digest:
             return
         drafts = build_themes(objections, vectors) if objections else []
         centroids = theme_centroids([d for d in drafts if d.is_theme], objections, vectors,
                                     self.encoder.encode)
-        with self.ws.transaction() as db:
-            write_theme_vectors(db, centroids)
-            db.execute("DELETE FROM themes")
-            db.execute("UPDATE objections SET theme_id=NULL")
-            db.executemany(
-                "INSERT INTO themes (id, category, label, keywords, medoid_id, example_ids)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [(d.id, d.category, d.label, json.dumps(d.keywords), d.medoid_id,
-                  json.dumps(d.example_ids)) for d in drafts])
-            db.executemany("UPDATE objections SET theme_id=? WHERE id=?",
-                           [(d.id, oid) for d in drafts for oid in d.member_ids])
-            store.set_state(db, "themes_digest", digest)
+        self.ws.insights_store.replace_themes(drafts, centroids, digest)

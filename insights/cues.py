@@ -4,7 +4,7 @@ Mean-pooled MiniLM embeddings blur two things an objection hinges on: polarity (
 fine" vs "the price is too high") and the few words that name the topic ("clause", "SOC 2",
 "sign off"). These features count cue phrases per category, negations, concern and
 reassurance words, and whether the sentence is a question. Whether each group helps was
-measured by cross-validation on the training set (see ``python -m insights.train``).
+measured by cross-validation on the training set (see ``python -m training.train``).
 """
 
 from __future__ import annotations

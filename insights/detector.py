@@ -182,7 +182,7 @@ class ObjectionDetector:
         encoder: Embeds sentences (wraps ``ws.embedder``; shares its cache with other steps).
         head: The sentence head; by default the one shipped in ``insights/model``.
         turn_head: The turn model; by default the shipped one. ``False`` decides per sentence
-            with the sentence head alone (how ``python -m insights.train`` cross-validates it).
+            with the sentence head alone (how ``python -m training.train`` cross-validates it).
         threshold: Overrides the decision threshold (of the turn model, or of the sentence
             head when ``turn_head`` is False).
 

@@ -3,7 +3,7 @@
 Each head is a (multinomial or binary) logistic regression whose weights live in a ``.npz``
 file loaded with ``allow_pickle=False``, plus a calibration of its scores fitted on
 out-of-fold predictions of the training set (Platt scaling for a binary head, a temperature
-for a multi-class one). ``python -m insights.train`` writes them.
+for a multi-class one). ``python -m training.train`` writes them.
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ class ObjectionHead:
     sentences are objections. In real calls far fewer are, so by default the probability is
     corrected for that change of prior (Saerens et al., 2002): its odds are multiplied by
     ``odds(call_prior) / odds(train_prior)``. ``call_prior`` is estimated by EM on the buyer
-    sentences of the demo calls (unlabelled) by ``python -m insights.train``, and so is
+    sentences of the demo calls (unlabelled) by ``python -m training.train``, and so is
     ``call_threshold``: the threshold on the corrected probability that maximises the expected
     F1 on those sentences (the calibrated probabilities standing in for the unknown labels).
 
@@ -232,7 +232,7 @@ def load_head(path: Path) -> LinearHead:
 
 
 def load_calibration(path: Path = CALIBRATION) -> dict[str, Any]:
-    """The thresholds chosen by ``python -m insights.train`` (talk tracks, reactions)."""
+    """The thresholds chosen by ``python -m training.train`` (talk tracks, reactions)."""
     return json.loads(path.read_text(encoding="utf-8"))
 
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from ingest.text import KEYPHRASE_STOPWORDS
+
 MAX_WORDS = 3
 SAME_SCORE = 0.9
 """A keyphrase held by no text the label's first one misses still joins the label when it
@@ -38,28 +40,9 @@ EXTEND_SHARE = 0.4
 least this share of the texts that hold the word ("connector" -> "SAP connector")."""
 
 _TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9'’/&\-]*[A-Za-z0-9])?|[^\sA-Za-z0-9]")
-_FILLERS = frozenset(
-    "honestly yeah yes okay ok um uh hmm hm mm just really like maybe sure right well actually "
-    "probably still anyway lot lots kind sort thing things stuff way bit guess please mean fine "
-    "good great nice alright true sorry able bad huge big first second always already "
-    "today tomorrow yesterday basically literally definitely totally pretty quite "
-    # judgements and degrees: how members feel, not what they talk about
-    "hard harder easy easier higher lower realistic unrealistic important new old real whole "
-    "same different tough clear small short long better worse best worst bigger smaller "
-    "part bothers bother bothered worried worry concern concerned problem issue".split())
-_VERBS = frozenset(
-    "need needs needed want wants wanted think thinks thought know knows knew say said says "
-    "make makes made take takes took get gets got go goes going gone gonna do does did done "
-    "have has had having be is are was were been being let lets see sees saw seen look looks "
-    "looking use used using ask asks asked asking tell tells told give gives gave given come "
-    "comes came put puts feel feels felt seem seems seemed try tries tried help helps helped "
-    "run runs ran hear heard would could should will can might must shall may sit sits sat "
-    "hope hoped hoping work works worked working start starting started raise believe buy "
-    "stay stays care matter matters afford fix solve solves move moves keep keeps kept spend "
-    "spent pay pays paid paying wish understand understood sound sounds sounded talk talking "
-    "wait waiting decide decided happen happens happened sign signs signed signing commit "
-    "committed accept accepted win lose lost told send sending".split())
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | _FILLERS | _VERBS
+STOP_WORDS = KEYPHRASE_STOPWORDS | ENGLISH_STOP_WORDS
+"""The kernel's keyphrase stop-words (:data:`ingest.text.KEYPHRASE_STOPWORDS`) and scikit-learn's
+general English list, for the long tail of function words ("whereupon", "nevertheless")."""
 
 
 def fold(word: str) -> str:

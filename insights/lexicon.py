@@ -7,7 +7,7 @@ l2-normalised tf-idf vector over the word unigrams and bigrams seen at least twi
 training set (sublinear term frequency, smoothed idf: the same numbers as scikit-learn's
 ``TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)``), stored as two plain
 arrays so the shipped head needs no pickle. Whether it helps is decided by cross-validation in
-``python -m insights.train``.
+``python -m training.train``.
 """
 
 from __future__ import annotations

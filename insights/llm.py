@@ -65,7 +65,7 @@ def locate(quote: str, text: str) -> tuple[int, int] | None:
     return (match.start(), match.end()) if match else None
 
 
-class LLMObjectionExtractor:
+class LLMObjectionExtractor(_llm.ChatModelStage):
     """Finds objections with a chat model.
 
     Args:
@@ -90,21 +90,8 @@ class LLMObjectionExtractor:
     """
 
     def __init__(self, llm: str | None = None, model: Any = None, window: int = 120) -> None:
-        if llm is None and model is None:
-            raise ValueError("give an llm spec ('provider:model') or a chat model")
-        self.llm = llm
-        self._model = model
+        super().__init__(llm, model)
         self.window = window
-
-    @property
-    def name(self) -> str:
-        return self.llm or type(self._model).__name__
-
-    @property
-    def model(self) -> Any:
-        if self._model is None:
-            self._model = _llm.chat_model(self.llm)
-        return self._model
 
     def run(self, call: Call) -> list[Objection]:
         """The call's objections, verbatim spans of buyer turns.

@@ -48,12 +48,11 @@ def message_stats(ws: Workspace, call_ids: Collection[str] | None = None) -> lis
     if messaging is None:
         return []
     keep = None if call_ids is None else set(call_ids)
-    outcome = {r["call_id"]: r["outcome"]
-               for r in ws.db.execute("SELECT call_id, outcome FROM calls")
-               if keep is None or r["call_id"] in keep}
+    outcome = {cid: o for cid, (o, _) in ws.insights_store.call_outcomes().items()
+               if keep is None or cid in keep}
     closed = {cid for cid, o in outcome.items() if o in ("won", "lost")}
     uses: dict[str, list[Any]] = defaultdict(list)
-    for r in ws.db.execute("SELECT * FROM track_uses ORDER BY call_id, turn"):
+    for r in ws.insights_store.track_uses():
         if keep is None or r["call_id"] in keep:
             uses[r["track_id"]].append(r)
     out = []

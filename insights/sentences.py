@@ -1,4 +1,7 @@
-"""Sentence splitting that keeps character offsets, so spans stay verbatim.
+"""Sentences of spoken turns as the models read them: fragments joined, typed speech normalised.
+
+The splitter itself (:func:`ingest.text.split_sentences`, re-exported here) is the one text
+kernel's: it keeps character offsets, so spans stay verbatim.
 
 Transcripts are spoken language: sentences end with ``.``, ``!``, ``?`` or ``…`` followed by
 space, and abbreviations ("Mr.", "e.g.", "Inc.") or numbers ("99.9%", "$1.5k") must not cut a
@@ -9,74 +12,10 @@ so ``text[start:end] == sentence.text`` always holds.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-_TITLES = frozenset({"mr", "mrs", "ms", "dr", "prof", "st", "vs", "e.g", "i.e", "approx"})
-"""Abbreviations that never end a sentence."""
-_ABBREVIATIONS = frozenset({
-    "no", "sr", "jr", "etc", "inc", "ltd", "co", "corp", "llc", "dept", "est", "vol", "fig", "a.m",
-    "p.m", "u.s", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
-    "dec",
-})
-"""Abbreviations that end a sentence only when a capitalised word follows."""
+from ingest.text import Sentence, split_sentences
 
-# A candidate boundary: terminal punctuation (with closing quotes/brackets), then whitespace.
-_BOUNDARY = re.compile(r"(?:[.!?]+|…)[\"'”’)\]]*(?=\s+)")
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
-
-
-@dataclass(frozen=True, slots=True)
-class Sentence:
-    """A sentence of a text with its ``[start, end)`` character offsets in that text."""
-
-    text: str
-    start: int
-    end: int
-
-
-def split_sentences(text: str) -> list[Sentence]:
-    """Split text into sentences, keeping each one's offsets in ``text``.
-
-    Args:
-        text: A turn's text (or any passage).
-
-    Returns:
-        The non-empty sentences, in order, stripped of surrounding whitespace.
-
-    Example:
-        >>> [s.text for s in split_sentences("Ouch. That's steep. Is it $1.5k, e.g. monthly?")]
-        ['Ouch.', "That's steep.", 'Is it $1.5k, e.g. monthly?']
-    """
-    sentences: list[Sentence] = []
-    begin = 0
-    for match in _BOUNDARY.finditer(text):
-        end = match.end()
-        if match.group() == "." and _is_abbreviation(text[begin:match.start()], text[end:]):
-            continue
-        _append(sentences, text, begin, end)
-        begin = end
-    _append(sentences, text, begin, len(text))
-    return sentences
-
-
-def _is_abbreviation(before: str, after: str) -> bool:
-    word = _WORD_BEFORE.search(before)
-    if word is None:
-        return False
-    token = word.group(1).lower().rstrip(".")
-    if token in _TITLES or (len(token) == 1 and token.isalpha() and token != "i"):
-        return True
-    return token in _ABBREVIATIONS and not after.lstrip()[:1].isupper()
-
-
-def _append(out: list[Sentence], text: str, start: int, end: int) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        out.append(Sentence(text[start:end], start, end))
-
+__all__ = ["Sentence", "join_fragments", "model_text", "split_sentences", "word_count"]
 
 def word_count(text: str) -> int:
     """Number of words (runs of letters or digits) in a text."""

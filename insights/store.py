@@ -1,7 +1,9 @@
-"""The insights tables in the workspace database, and the public queries over them.
+"""The insights of the workspace as records: objections and themes, read through the storage
+layer (:class:`ingest.store_insights.InsightsStore`, ``ws.insights_store``), which holds the
+tables and every query over them.
 
-Tables (created on first use, all keyed to ``calls`` with ``ON DELETE CASCADE``, so replacing
-or removing a call removes what was found in it, and the next analysis redoes it):
+The tables are keyed to ``calls`` with ``ON DELETE CASCADE``, so replacing or removing a call
+removes what was found in it, and the next analysis redoes it:
 
 - ``insights_calls``: what was analysed (call id, content hash, analysis version).
 - ``objections``: each objection span with its category, confidence, theme and embedding.
@@ -26,15 +28,6 @@ from insights.records import CATEGORIES, THEME_MIN_CALLS, Objection, Theme, Them
 
 if TYPE_CHECKING:
     from ingest.store import Workspace
-
-def get_state(ws: Workspace, key: str) -> str | None:
-    row = ws.db.execute("SELECT value FROM insights_state WHERE key=?", (key,)).fetchone()
-    return row[0] if row else None
-
-
-def set_state(db: Any, key: str, value: str) -> None:
-    db.execute("INSERT INTO insights_state (key, value) VALUES (?, ?) "
-               "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
 
 
 def check_category(category: str | None) -> str | None:
@@ -74,29 +67,19 @@ def load_objections(ws: Workspace, call_id: str | None = None,
         ["That's way more than we budgeted."]
     """
     category = check_category(category)
-    sql = "SELECT * FROM objections WHERE 1=1"
-    args: list[Any] = []
-    if call_id is not None:
-        sql += " AND call_id=?"
-        args.append(call_id)
-    if category is not None:
-        sql += " AND category=?"
-        args.append(category)
-    rows = ws.db.execute(sql + " ORDER BY call_id, turn, char_start", args).fetchall()
-    return [_objection(r) for r in rows]
+    return [_objection(r) for r in ws.insights_store.objections(call_id, category)]
 
 
 def objection_vectors(ws: Workspace) -> tuple[list[Objection], np.ndarray]:
     """Every objection with its stored span embedding (for theme clustering)."""
-    rows = ws.db.execute("SELECT * FROM objections ORDER BY id").fetchall()
-    vectors = [np.frombuffer(r["embedding"], dtype=np.float32) for r in rows]
-    return [_objection(r) for r in rows], (np.stack(vectors) if vectors else np.zeros((0, 0)))
+    rows, vectors = ws.insights_store.objections_with_vectors()
+    return [_objection(r) for r in rows], vectors
 
 
 def _call_info(ws: Workspace) -> dict[str, tuple[str | None, str | None]]:
     """call_id -> (outcome, "YYYY-MM" of the call date)."""
-    return {r["call_id"]: (r["outcome"], r["date"][:7] if r["date"] else None)
-            for r in ws.db.execute("SELECT call_id, outcome, date FROM calls")}
+    return {cid: (outcome, day[:7] if day else None)
+            for cid, (outcome, day) in ws.insights_store.call_outcomes().items()}
 
 
 def load_themes(ws: Workspace) -> list[Theme]:
@@ -113,11 +96,10 @@ def load_themes(ws: Workspace) -> list[Theme]:
     """
     info = _call_info(ws)
     members: dict[str, list[Any]] = defaultdict(list)
-    for r in ws.db.execute("SELECT id, call_id, turn, text, theme_id FROM objections "
-                           "WHERE theme_id IS NOT NULL ORDER BY id"):
+    for r in ws.insights_store.themed_objections():
         members[r["theme_id"]].append(r)
     themes = []
-    for row in ws.db.execute("SELECT * FROM themes"):
+    for row in ws.insights_store.themes():
         rows = members.get(row["id"], [])
         if not rows:
             continue
@@ -137,20 +119,3 @@ def load_themes(ws: Workspace) -> list[Theme]:
     themes.sort(key=lambda t: (t.mention, -t.count, CATEGORIES.index(t.category)
                                if t.category in CATEGORIES else 99, t.label))
     return themes
-
-
-def delete_call_rows(db: Any, call_id: str) -> None:
-    """Remove what an earlier analysis stored for one call."""
-    for table in ("objections", "track_uses", "insights_calls"):
-        db.execute(f"DELETE FROM {table} WHERE call_id=?", (call_id,))  # noqa: S608
-
-
-def insert_objections(db: Any, items: list[tuple[Objection, np.ndarray]]) -> None:
-    db.executemany(
-        'INSERT OR REPLACE INTO objections (id, call_id, turn, speaker, start, "end", char_start,'
-        " char_end, text, category, confidence, source, theme_id, embedding)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(o.id, o.call_id, o.turn, o.speaker, o.start, o.end, o.char_start, o.char_end, o.text,
-          o.category, float(o.confidence), o.source, o.theme_id,
-          np.asarray(v, dtype=np.float32).tobytes()) for o, v in items],
-    )

@@ -4,7 +4,7 @@ A rep turn uses a talk track from ``messaging.yaml`` when one of its sentences m
 track's argument, as a person reading it would say, not when it is lexically close to the
 statement: :class:`TrackDetector` reads every sentence against all the tracks of the messaging
 with the learned matcher of :mod:`insights.track_model` (trained by
-``python -m insights.train_tracks`` on real labelled persuasion chats and the demo's
+``python -m training.train_tracks`` on real labelled persuasion chats and the demo's
 paraphrases). A turn counts once per track. The buyer's reaction is read from the buyer turn(s)
 right after the rep's turn: positive, neutral or objection, by a small head trained on
 ``reactions.jsonl``, with the objection detector's vote when that measurably helped.

@@ -6,7 +6,8 @@ A recommendation's ``why`` names the objection theme the buyer's words are close
 each question cost about 9 CPU-seconds per command-line call, so the analysis
 (:meth:`insights.analysis.Analyzer._refresh_themes`) computes each theme's centroid once, the
 mean of its label's embedding and its examples' span embeddings (already stored with the
-objections), and writes them to ``theme_vectors`` in the same transaction as the themes.
+objections), and writes them to ``theme_vectors`` in the same transaction as the themes
+(:meth:`ingest.store_insights.InsightsStore.replace_themes`).
 Readers load them with one query (:func:`load_theme_vectors`); a theme without a stored vector
 (a workspace analysed before this table existed) gets one computed and stored on first read.
 
@@ -84,18 +85,6 @@ def theme_centroids(drafts: Sequence[Draft], objections: Sequence[Objection],
             for k, d in enumerate(drafts)]
 
 
-def write_theme_vectors(db: Any, rows: Sequence[tuple[str, str, np.ndarray]],
-                        replace: bool = True) -> None:
-    """Store theme centroids inside the caller's transaction; with ``replace`` the table
-    holds exactly ``rows`` afterwards."""
-    if replace:
-        db.execute("DELETE FROM theme_vectors")
-    db.executemany("INSERT OR REPLACE INTO theme_vectors (theme_id, label, vector) "
-                   "VALUES (?, ?, ?)",
-                   [(i, label, np.ascontiguousarray(v, dtype=np.float32).tobytes())
-                    for i, label, v in rows])
-
-
 def load_theme_vectors(ws: Workspace, embed: Embed, dim: int | None = None) -> ThemeVectors:
     """The centroid of every objection theme in the workspace, in theme id order.
 
@@ -103,9 +92,7 @@ def load_theme_vectors(ws: Workspace, embed: Embed, dim: int | None = None) -> T
     length of ``embed``'s vectors) by another model are computed (``embed`` for their labels,
     the stored span embeddings of their examples) and stored.
     """
-    rows = ws.db.execute("SELECT t.id, t.label, t.example_ids, v.vector FROM themes t "
-                         "LEFT JOIN theme_vectors v ON v.theme_id = t.id AND v.label = t.label "
-                         "ORDER BY t.id").fetchall()
+    rows = ws.insights_store.theme_vector_rows()
     vectors: dict[str, np.ndarray] = {}
     missing = []
     for r in rows:
@@ -118,8 +105,7 @@ def load_theme_vectors(ws: Workspace, embed: Embed, dim: int | None = None) -> T
         log.info("computing the vectors of %d objection theme(s) analysed before they were "
                  "stored", len(missing))
         computed = _compute(ws, missing, embed)
-        with ws.transaction() as tx:
-            write_theme_vectors(tx, computed, replace=False)
+        ws.insights_store.add_theme_vectors(computed)
         vectors.update({i: v for i, _, v in computed})
     ids = [r[0] for r in rows]
     if not ids:
@@ -130,14 +116,7 @@ def load_theme_vectors(ws: Workspace, embed: Embed, dim: int | None = None) -> T
 def _compute(ws: Workspace, rows: Sequence[Any], embed: Embed
              ) -> list[tuple[str, str, np.ndarray]]:
     examples = {r[0]: json.loads(r[2])[:EXAMPLES] for r in rows}
-    wanted = sorted({i for ids in examples.values() for i in ids})
-    spans: dict[str, np.ndarray] = {}
-    if wanted:
-        for lo in range(0, len(wanted), 500):
-            part = wanted[lo:lo + 500]
-            spans.update((r[0], np.frombuffer(r[1], dtype=np.float32)) for r in ws.db.execute(
-                f"SELECT id, embedding FROM objections WHERE embedding IS NOT NULL AND id IN "
-                f"({','.join('?' * len(part))})", part))
+    spans = ws.insights_store.objection_vectors(i for ids in examples.values() for i in ids)
     labels = embed([r[1] for r in rows])
     return [(r[0], r[1], centroid(labels[k], [spans[i] for i in examples[r[0]] if i in spans]))
             for k, r in enumerate(rows)]

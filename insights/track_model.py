@@ -4,7 +4,7 @@ A talk track in a messaging file is a name and one statement. A rep rarely repea
 statement; they make the same kind of argument in their own words ("It has helped children in
 over 100 countries for a century" is a credibility appeal whatever the statement says). So the
 matcher is not a cosine threshold but a small model over sentence embeddings, trained on real
-labelled persuasion chats and on the demo's paraphrases (``python -m insights.train_tracks``),
+labelled persuasion chats and on the demo's paraphrases (``python -m training.train_tracks``),
 that reads a sentence against every track of the messaging at once:
 
 - ``logit_k(s) = max over the track's views v of (s W v + a0 cos(s, v)) + a1 cos(s, name_k)
@@ -113,7 +113,7 @@ class TrackModel:
                            b0=float(z["b0"]), threshold=float(z["threshold"]))
         except (OSError, KeyError, ValueError) as exc:
             raise ModelError(f"Could not read the talk-track model {path}: {exc}. Reinstall "
-                             "callmine or retrain it with `python -m insights.train_tracks`."
+                             "callmine or retrain it with `python -m training.train_tracks`."
                              ) from exc
 
     def save(self, path: Path) -> None:
@@ -128,7 +128,7 @@ class TrackModel:
                 f"The talk-track model was trained on {self.dim}-dimensional sentence "
                 f"embeddings (the bundled all-MiniLM-L6-v2), but the embedding model gives "
                 f"{dim}. Unset CALLMINE_EMBEDDING_MODEL, or retrain the matcher on your "
-                "model with `python -m insights.train_tracks`.")
+                "model with `python -m training.train_tracks`.")
 
     def logits(self, sentences: np.ndarray, sentence_voices: np.ndarray,
                views: TrackViews) -> np.ndarray:

@@ -19,7 +19,7 @@ reads the whole buyer turn with the rep turn before it, and decides per turn:
   labelled objections of both kinds (single sentences and real turns).
 
 Everything is plain arrays in ``insights/model/turn_head.npz`` (no pickle); ``python -m
-insights.train`` writes it and chooses the mix and the threshold by cross-validation grouped
+training.train`` writes it and chooses the mix and the threshold by cross-validation grouped
 by dialogue.
 """
 

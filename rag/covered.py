@@ -2,14 +2,14 @@
 
 "There is a nearest neighbour" is always true; "the nearest passage answers the question" is
 not. A logistic regression, trained on labelled (question, asset, answers yes/no) pairs by
-``python -m rag.train_covered``, turns features of a candidate into a probability:
+``python -m training.train_covered``, turns features of a candidate into a probability:
 
 - ``cosine``: query-passage cosine similarity of the asset's answering passage (of its three
   best-fused passages, the one holding the sentence closest to the query);
 - ``sentence_cosine``: the best cosine between the query and one sentence of that passage
   (a passage that answers has a sentence that does; one that mentions the topic often not);
 - ``term_overlap``: IDF-weighted share of the query's key terms found in the passage (text,
-  heading and title, light stemming);
+  heading and title, stemmed as the index stems them: :func:`rag.terms.stem`);
 - ``unknown_terms``: IDF-weighted share of the query's key terms that no passage of the library
   holds at all (a buyer asking about "S/4HANA" or "Frankfurt" in a library that never says
   them is a strong "no");
@@ -97,7 +97,7 @@ class CoveredModel:
     Example:
         >>> model = CoveredModel.load()
         >>> model.probability([[0.45, 0.62, 0.8, 0.0, 0.0, 0.9, 1.0, 0.05]]).round(2)
-        array([0.99])
+        array([0.98])
     """
 
     mean: list[float]
@@ -114,7 +114,7 @@ class CoveredModel:
         data = json.loads(Path(path or MODEL_PATH).read_text(encoding="utf-8"))
         if tuple(data["features"]) != FEATURES:
             raise ValueError(f"{path or MODEL_PATH}: trained on features {data['features']}, "
-                             f"this code computes {list(FEATURES)}; run python -m rag.train_covered")
+                             f"this code computes {list(FEATURES)}; run python -m training.train_covered")
         return cls(mean=data["mean"], scale=data["scale"], coef=data["coef"],
                    intercept=float(data["intercept"]), threshold=float(data["threshold"]),
                    features=tuple(data["features"]), info=data.get("info", {}))

@@ -28,6 +28,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from ingest.errors import InputError
+from ingest.text import shorten
 from insights.records import MessageStat, Theme
 from rag.export import pct
 from rag.records import Digest, DigestGap, ThemeMove, TrackMove
@@ -160,11 +161,6 @@ def _win_change(move: TrackMove) -> float:
     return round(abs(move.win_rate - move.win_rate_before), 4)
 
 
-def _one_line(text: str, limit: int = 80) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _win_rate(rate: float | None, closed: int) -> str:
     if rate is None:
         return "no closed deal"
@@ -186,14 +182,14 @@ def digest_text(digest: Digest) -> str:
              f"{d.calls} call(s) in this period, {d.calls_before} in the {d.days} days before."]
     lines += [f"Note: {n}" for n in d.notes]
     lines += ["", "Objection themes on the rise (calls that raised them, this period vs before):"]
-    lines += [f"- {_one_line(m.label)} ({m.category}): {m.calls} vs {m.calls_before}"
+    lines += [f"- {shorten(m.label, 80)} ({m.category}): {m.calls} vs {m.calls_before}"
               + (", new" if m.calls_before == 0 else "") for m in d.themes] or ["- none"]
     lines += ["", "Top content gaps (highest priority first):"]
-    lines += [f"- {_one_line(g.label)} ({g.category}): priority {g.priority:.2f}, coverage "
+    lines += [f"- {shorten(g.label, 80)} ({g.category}): priority {g.priority:.2f}, coverage "
               f"{pct(g.coverage)}, {g.count} objection(s), {g.lost} lost; {g.calls} call(s) "
               f"this period. Brief: `{g.command}`" for g in d.gaps] or ["- none"]
     lines += ["", "Talk tracks that moved (calls that used them, this period vs before):"]
-    lines += [f"- {_one_line(m.name)}: {m.calls} vs {m.calls_before}"
+    lines += [f"- {shorten(m.name, 80)}: {m.calls} vs {m.calls_before}"
               + ("" if m.win_rate is None and m.win_rate_before is None else
                  f"; win rate {_win_rate(m.win_rate, m.closed)} vs "
                  f"{_win_rate(m.win_rate_before, m.closed_before)}")

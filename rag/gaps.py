@@ -10,6 +10,13 @@ For every objection theme (from :mod:`insights`):
 - **priority** = ``count_norm * (1 + lost_share) * (1 - coverage)``, where ``count_norm`` is
   the theme's objection count over the largest theme's, and ``lost_share`` the share of its
   objections raised in lost deals. Frequent, deal-losing, unanswered themes come first.
+  **Weighted by deal amount** (``run(weights=...)``), ``count_norm`` becomes the theme's
+  pipeline amount (the deal amounts of the calls that raised it; a call without an amount
+  counts as the median amount, see :func:`insights.selection.deal_weights`) over the largest
+  theme's, and ``lost_share`` the share of that amount in lost deals.
+- **limited to some calls** (``run(calls=...)``, e.g. one rep's or one quarter's): only
+  those calls' objections count; each theme's counts are recounted on them, and themes none
+  of them raised are left out.
 - ``coverage`` reads as the expected share of the theme's objections that its best asset
   answers (the model's probabilities are calibrated on labelled pairs), so a theme is a
   **gap** when its coverage is below :data:`COVERAGE_BAR` (0.5: the best asset more likely
@@ -31,7 +38,9 @@ For every objection theme (from :mod:`insights`):
 from __future__ import annotations
 
 import logging
+import dataclasses
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -48,6 +57,7 @@ if TYPE_CHECKING:
     from ingest.settings import Settings
     from ingest.store import Workspace
     from insights.records import Objection, Theme
+    from insights.selection import DealWeights
     from rag.covered import Candidate
 
 log = logging.getLogger(__name__)
@@ -82,6 +92,24 @@ def priority(count: int, max_count: int, lost: int, coverage: float) -> float:
         return 0.0
     lost_share = min(max(lost / count, 0.0), 1.0)
     return (count / max_count) * (1.0 + lost_share) * (1.0 - min(max(coverage, 0.0), 1.0))
+
+
+def _recount(theme: Theme, members: list[Objection], calls: dict[str, CallMeta]) -> Theme:
+    """The theme counted on ``members`` only (the objections of the calls looked at)."""
+    outcomes = Counter(calls[o.call_id].outcome if o.call_id in calls else None
+                       for o in members)
+    return dataclasses.replace(theme, count=len(members),
+                               calls=len({o.call_id for o in members}), won=outcomes["won"],
+                               lost=outcomes["lost"], open=outcomes["open"])
+
+
+def _pipeline(members: list[Objection], calls: dict[str, CallMeta],
+              weights: DealWeights) -> tuple[float, float]:
+    """(pipeline amount, lost amount) of the distinct calls that raised a theme."""
+    raised = {o.call_id for o in members}
+    total = sum(weights.of(c) for c in raised)
+    lost = sum(weights.of(c) for c in raised if c in calls and calls[c].outcome == "lost")
+    return total, lost
 
 
 @dataclass(slots=True)
@@ -133,12 +161,24 @@ class GapReporter:
         objections = self._objections if self._objections is not None else load_objections(self.ws)
         return themes, objections
 
-    def other_mentions(self) -> list[Theme]:
-        """The other mentions: objections of one call that fit no theme, never gaps."""
-        return [t for t in self.load()[0] if t.mention]
+    def other_mentions(self, calls: Collection[str] | None = None) -> list[Theme]:
+        """The other mentions: objections of one call that fit no theme, never gaps (only
+        those raised in ``calls`` when given)."""
+        themes, objections = self.load()
+        if calls is not None:
+            raised = {o.theme_id for o in objections if o.call_id in set(calls)}
+            return [t for t in themes if t.mention and t.id in raised]
+        return [t for t in themes if t.mention]
 
-    def run(self) -> GapReport:
+    def run(self, calls: Collection[str] | None = None,
+            weights: DealWeights | None = None) -> GapReport:
         """The gap report (see the module docstring for every formula).
+
+        Args:
+            calls: Only these calls' objections count (e.g. the ids a
+                :class:`insights.selection.CallFilter` passes); default: every call.
+            weights: Weigh priority by deal amount (:func:`insights.selection.deal_weights`);
+                weights without any amount leave priority as unweighted, with their note.
 
         Raises:
             WorkspaceError: when no content was ingested.
@@ -148,28 +188,43 @@ class GapReporter:
         themes, objections = self.load()
         themes = [t for t in themes if not t.mention]
         bar = self.coverage_bar
+        metas = {c.call_id: c.meta for c in self.ws.calls()}
+        if calls is not None:
+            keep = set(calls)
+            metas = {cid: m for cid, m in metas.items() if cid in keep}
+            objections = [o for o in objections if o.call_id in keep]
         by_theme: dict[str, list[Objection]] = defaultdict(list)
         for o in objections:
             if o.theme_id:
                 by_theme[o.theme_id].append(o)
+        if calls is not None:
+            themes = [_recount(t, by_theme[t.id], metas) for t in themes if by_theme.get(t.id)]
         samples = {t.id: _sample(by_theme.get(t.id, [])) for t in themes}
         scored = self._score_texts(sorted({x for texts in samples.values() for x in texts}))
-        calls = {c.call_id: c.meta for c in self.ws.calls()}
-        max_count = max((t.count for t in themes), default=0)
-        report = GapReport(coverage_bar=bar)
+        sizes = {t.id: (float(t.count), float(t.lost)) for t in themes}
+        report = GapReport(coverage_bar=bar, calls=None if calls is None else len(metas))
+        if weights is not None:
+            report.weight_note = weights.note
+            if weights.weighted:
+                report.weight = "amount"
+                sizes = {t.id: _pipeline(by_theme.get(t.id, []), metas, weights)
+                         for t in themes}
+        max_count = max((size for size, _ in sizes.values()), default=0.0)
         per_theme: dict[str, _ThemeScore] = {}
         for theme in themes:
             members = by_theme.get(theme.id, [])
             score = self._theme_score(samples[theme.id], scored)
             per_theme[theme.id] = score
-            item = self._gap_item(theme, members, score, calls, max_count)
+            item = self._gap_item(theme, members, score, metas, max_count, sizes[theme.id])
+            if report.weight == "amount":
+                item.amount = round(sizes[theme.id][0], 2)
             (report.gaps if item.coverage < bar else report.covered).append(item)
         report.gaps.sort(key=lambda g: (-g.priority, g.label))
         report.covered.sort(key=lambda g: (-g.priority, g.label))
         used = {c.hit.asset.asset_id for cands in scored.values() for c in cands[:TOP]}
         assets = self.ws.assets()
         report.unused_assets = [a for a in assets if a.asset_id not in used]
-        report.before_after = self._before_after(assets, themes, per_theme, by_theme, calls)
+        report.before_after = self._before_after(assets, themes, per_theme, by_theme, metas)
         self._write_briefs(report)
         return report
 
@@ -205,7 +260,8 @@ class GapReporter:
         return out
 
     def _gap_item(self, theme: Theme, members: list[Objection], score: _ThemeScore,
-                  calls: dict[str, CallMeta], max_count: int) -> ThemeGap:
+                  calls: dict[str, CallMeta], max_count: float,
+                  size: tuple[float, float]) -> ThemeGap:
         best = None
         coverage = 0.0
         if score.coverage:
@@ -220,7 +276,7 @@ class GapReporter:
         return ThemeGap(
             theme_id=theme.id, label=theme.label, category=theme.category, count=theme.count,
             lost=theme.lost, won=theme.won, open=theme.open, coverage=round(coverage, 4),
-            priority=round(priority(theme.count, max_count, theme.lost, coverage), 4),
+            priority=round(priority(size[0], max_count, size[1], coverage), 4),
             best=best, covered_share=round(score.covered_share, 4),
             stage=stages.most_common(1)[0][0] if stages else None,
             quotes=self._quotes(members, calls))

@@ -1,6 +1,7 @@
 """The lexical side of retrieval: an SQLite FTS5 index of the passages, kept in the workspace DB.
 
-Tables (created with the workspace, :mod:`ingest.schema`):
+Tables (created with the workspace, :mod:`ingest.schema`; every query over them is a method of
+:class:`ingest.store_lexical.LexicalStore`, ``ws.lexical_store``):
 
 - ``rag_fts``: FTS5 (Porter stemming over unicode61) of each passage's text, heading path and
   asset title, with ``chunk_id`` and ``asset_id`` unindexed.
@@ -18,28 +19,18 @@ re-reads the chunks, so a search never sees passages that the ``chunks`` table d
 
 from __future__ import annotations
 
-import json
 import logging
 import math
-import sqlite3
-import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ingest.store import FTS_FINGERPRINT, fts_drop_asset, fts_index_asset
+from ingest.store_lexical import PorterStems
 from rag.terms import fts_query, key_terms
 
 if TYPE_CHECKING:
     from ingest.store import Workspace
 
 log = logging.getLogger(__name__)
-
-_CURRENT = (f"SELECT asset_id, {FTS_FINGERPRINT} AS fp FROM assets "
-            "WHERE status='complete'")
-_ASSETS_KEY = ("SELECT COUNT(*), TOTAL(ingested_at), MAX(ingested_at) FROM assets "
-               "WHERE status='complete'")
-"""Changes whenever a complete asset is stored, replaced or removed (each save stamps
-``ingested_at``), whatever else is written to the database."""
 
 MAX_TERMS = 8
 """Query terms sent to FTS5 at most: the rarest ones (common terms add cost, not signal)."""
@@ -73,9 +64,8 @@ class LexicalIndex:
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
-        self._stems: dict[str, str] = {}
-        self._stem_db: sqlite3.Connection | None = None
-        self._stem_lock = threading.Lock()
+        self.store = ws.lexical_store
+        self._porter = PorterStems()
         self._size: tuple[int, int] | None = None
         self._state = 0
         self._checked: tuple[int, int, int] | None = None
@@ -86,8 +76,7 @@ class LexicalIndex:
     def db_version(self) -> tuple[int, int, int]:
         """Changes to the database since: other connections' commits (``data_version``) and
         this connection's own writes (``total_changes``)."""
-        db = self.ws.db
-        return id(db), db.execute("PRAGMA data_version").fetchone()[0], db.total_changes
+        return self.store.db_version()
 
     def sync(self) -> int:
         """Bring the index in line with the complete assets' chunks; returns assets refreshed.
@@ -98,30 +87,19 @@ class LexicalIndex:
         version = self.db_version()
         if self._checked == version:
             return 0
-        assets = tuple(self.ws.db.execute(_ASSETS_KEY).fetchone())
+        assets = self.store.assets_key()
         if self._assets_key == assets:  # other tables changed (caches, calls, insights)
             self._checked = version
             return 0
-        current = dict(self.ws.db.execute(_CURRENT).fetchall())
-        indexed = dict(self.ws.db.execute(
-            "SELECT asset_id, fingerprint FROM rag_fts_assets").fetchall())
-        if current == indexed:
+        current = self.store.fingerprints()
+        if current == self.store.indexed_fingerprints():
             self._state = hash(frozenset(current.items()))
             self._checked, self._assets_key = version, assets
             return 0
-        with self.ws.transaction() as db:  # re-read under the write lock: no ingest in between
-            current = dict(db.execute(_CURRENT).fetchall())
-            indexed = {r[0]: (r[1], json.loads(r[2])) for r in db.execute(
-                "SELECT asset_id, fingerprint, rows FROM rag_fts_assets")}
-            stale = [a for a, (fp, _) in indexed.items() if current.get(a) != fp]
-            fresh = [a for a, fp in current.items() if indexed.get(a, (None,))[0] != fp]
-            for asset_id in stale:
-                fts_drop_asset(db, asset_id)
-            for asset_id in fresh:
-                fts_index_asset(db, asset_id)
+        current, stale, fresh = self.store.reindex_changed()  # under the write lock
         self._state = hash(frozenset(current.items()))
         self._checked = self.db_version()
-        self._assets_key = tuple(self.ws.db.execute(_ASSETS_KEY).fetchone())
+        self._assets_key = self.store.assets_key()
         log.info("lexical index: %d asset(s) dropped, %d indexed", len(stale), len(fresh))
         return len(set(stale) | set(fresh))
 
@@ -130,21 +108,14 @@ class LexicalIndex:
         :data:`OPTIMIZE_ROWS` passages in more than one segment (each ingest transaction writes
         its own; one b-tree answers about 5x faster after a bulk load, and costs about 1 s at
         100k passages). Run once per ingest command (:func:`rag.index_content`)."""
-        db = self.ws.db
-        total = db.execute("SELECT COUNT(*) FROM rag_fts_docsize").fetchone()[0]
-        if total < OPTIMIZE_ROWS:
+        if self.store.size() < OPTIMIZE_ROWS or self.store.segments() <= 1:
             return False
-        if db.execute("SELECT COUNT(DISTINCT segid) FROM rag_fts_idx").fetchone()[0] <= 1:
-            return False
-        with self.ws.transaction() as tx:
-            tx.execute("INSERT INTO rag_fts (rag_fts) VALUES ('optimize')")
+        self.store.optimize()
         return True
 
     def rebuild(self) -> None:
         """Drop and re-create the whole index from the chunks table."""
-        with self.ws.transaction() as db:
-            db.execute("DELETE FROM rag_fts")
-            db.execute("DELETE FROM rag_fts_assets")
+        self.store.clear()
         self._checked = self._assets_key = None
         self.sync()
         self.compact()
@@ -154,11 +125,8 @@ class LexicalIndex:
 
         Compares chunk ids, owning assets and texts; returns one line per difference.
         """
-        want = {r["chunk_id"]: (r["asset_id"], r["text"]) for r in self.ws.db.execute(
-            "SELECT c.chunk_id, c.asset_id, c.text FROM chunks c JOIN assets a USING (asset_id)"
-            " WHERE a.status='complete'")}
-        have = {r["chunk_id"]: (r["asset_id"], r["text"]) for r in self.ws.db.execute(
-            "SELECT chunk_id, asset_id, text FROM rag_fts")}
+        want = self.store.stored_passages()
+        have = self.store.indexed_passages()
         problems = [f"missing from the index: {c}" for c in sorted(want.keys() - have.keys())]
         problems += [f"not in chunks: {c}" for c in sorted(have.keys() - want.keys())]
         problems += [f"text differs: {c}" for c in sorted(want.keys() & have.keys())
@@ -169,40 +137,15 @@ class LexicalIndex:
 
     def size(self) -> int:
         """Number of indexed passages."""
-        return int(self.ws.db.execute("SELECT COUNT(*) FROM rag_fts_docsize").fetchone()[0])
+        return self.store.size()
 
     def doc_freq(self, terms: list[str]) -> dict[str, int]:
         """Passages holding each term (after Porter stemming, as the index does)."""
         if not terms:
             return {}
         stemmed = self._porter(terms)
-        wanted = sorted(set(stemmed.values()))
-        rows = dict(self.ws.db.execute(
-            f"SELECT term, doc FROM rag_fts_vocab WHERE term IN ({','.join('?' * len(wanted))})",
-            wanted).fetchall())
-        return {t: int(rows.get(s, 0)) for t, s in stemmed.items()}
-
-    def _porter(self, terms: list[str]) -> dict[str, str]:
-        """The terms as the index's Porter tokenizer stores them, asked of SQLite through a
-        small in-memory FTS5 table of this index (the workspace database is not touched)."""
-        cache: dict[str, str] = self._stems
-        todo = [t for t in dict.fromkeys(terms) if t not in cache]
-        if todo:
-            with self._stem_lock:
-                if self._stem_db is None:
-                    mem = sqlite3.connect(":memory:", check_same_thread=False)
-                    mem.execute("CREATE VIRTUAL TABLE s USING fts5(x, tokenize='porter unicode61')")
-                    mem.execute("CREATE VIRTUAL TABLE v USING fts5vocab(s, 'instance')")
-                    self._stem_db = mem
-                mem = self._stem_db
-                mem.execute("DELETE FROM s")
-                mem.executemany("INSERT INTO s (rowid, x) VALUES (?, ?)", list(enumerate(todo, 1)))
-                found = dict(mem.execute("SELECT doc, term FROM v").fetchall())
-            if len(cache) > 50_000:
-                cache.clear()
-            for i, term in enumerate(todo, 1):
-                cache[term] = found.get(i, term)
-        return {t: cache[t] for t in terms}
+        rows = self.store.doc_freq(list(stemmed.values()))
+        return {t: rows.get(s, 0) for t, s in stemmed.items()}
 
     def idf(self, terms: list[str]) -> dict[str, float]:
         """BM25-style inverse document frequency of each term over the indexed passages."""
@@ -245,12 +188,4 @@ class LexicalIndex:
         terms = self.query_terms(text)
         if not terms or (asset_ids is not None and not asset_ids):
             return []
-        sql = ("SELECT chunk_id, asset_id, bm25(rag_fts, 1.0, 0.6, 0.3) AS score FROM rag_fts "
-               "WHERE rag_fts MATCH ?")
-        args: list[Any] = [fts_query(terms)]
-        if asset_ids is not None:
-            sql += f" AND asset_id IN ({','.join('?' * len(asset_ids))})"
-            args.extend(asset_ids)
-        sql += " ORDER BY score LIMIT ?"
-        args.append(limit)
-        return [LexicalHit(r[0], r[1], float(r[2])) for r in self.ws.db.execute(sql, args)]
+        return [LexicalHit(*hit) for hit in self.store.search(fts_query(terms), limit, asset_ids)]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ingest.text import shorten
 from insights.theme_vectors import ThemeVectors, load_theme_vectors
 from rag.covered import Candidate, CoveredModel, FeatureBuilder
 from rag.records import Filters, Recommendation, RecommendedAsset
@@ -151,8 +152,8 @@ class Recommender:
                 sims = themes.vectors @ vector
                 i = int(np.argmax(sims))
                 if sims[i] >= TOPIC_SIMILARITY:
-                    return _short(themes.labels[i])
-        return _short(text)
+                    return shorten(themes.labels[i], 60)
+        return shorten(text, 60)
 
     def _theme_vectors(self, dim: int | None = None) -> ThemeVectors:
         """The objection themes' centroids, stored by the analysis (:mod:`insights.theme_vectors`);
@@ -162,8 +163,3 @@ class Recommender:
             self._themes = load_theme_vectors(self.ws, self.retriever.embed, dim)
             self._themes_version = self.retriever.lexical.db_version()
         return self._themes
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

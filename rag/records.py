@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from ingest.records import AssetMeta, Chunk
+from ingest.records import AssetMeta, CallMeta, Chunk
+from insights.selection import CallFilter
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,49 @@ class PassageHit:
     dense: int | None = None
     lexical: int | None = None
     bm25: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters(CallFilter):
+    """Which turns a search of the calls may return: the calls of a
+    :class:`insights.selection.CallFilter` (rep, segment, stage, outcome, dates), and
+    ``side``, ``"buyer"`` or ``"rep"`` (None: both)."""
+
+    side: str | None = None
+
+    @property
+    def calls_active(self) -> bool:
+        """Whether a filter on the calls (anything but ``side``) is set."""
+        return not self.empty
+
+
+@dataclass(slots=True)
+class CallHit:
+    """A turn of a call found by a search: where it is, what was said, and how it was found.
+
+    ``keyword``/``semantic`` are its ranks (from 1) on each side (``None``: not in that side's
+    results), ``fused`` the reciprocal-rank-fusion score, ``cosine`` the query-turn cosine
+    similarity on the semantic side. ``snippet`` is the part of the turn to show, and
+    ``marks`` the ``(start, end)`` character spans of the matched words in it.
+    """
+
+    call: CallMeta
+    turn: int
+    start: float | None
+    side: str
+    speaker: str
+    text: str
+    snippet: str
+    fused: float
+    marks: list[tuple[int, int]] = field(default_factory=list)
+    keyword: int | None = None
+    semantic: int | None = None
+    cosine: float | None = None
+    bm25: float | None = None
+
+    @property
+    def call_id(self) -> str:
+        return self.call.call_id
 
 
 @dataclass(slots=True)
@@ -142,6 +186,9 @@ class ThemeGap:
     stage: str | None = None
     """The deal stage where the theme is raised most."""
     quotes: list[Quote] = field(default_factory=list)
+    amount: float | None = None
+    """Weighted by deal amount only: the pipeline amount of the calls that raised the theme
+    (calls without an amount count as the median amount)."""
 
 
 @dataclass(slots=True)
@@ -171,6 +218,12 @@ class GapReport:
     before_after: list[BeforeAfter] = field(default_factory=list)
     coverage_bar: float = 0.5
     llm_error: str | None = None
+    weight: str = "count"
+    """What ``priority`` weighs themes by: ``count`` (objections) or ``amount`` (pipeline)."""
+    weight_note: str = ""
+    """How the weighting treated calls without an amount (empty when unweighted)."""
+    calls: int | None = None
+    """Calls the report covers when it was limited to some calls (None: every call)."""
 
 
 @dataclass(slots=True)

@@ -118,8 +118,7 @@ class Retriever:
 
     def check_content(self) -> None:
         """:class:`WorkspaceError` (exit 2) when the workspace holds no content yet."""
-        if self.ws.db.execute(
-                "SELECT 1 FROM assets WHERE status='complete' LIMIT 1").fetchone() is None:
+        if not self.ws.asset_catalog.has_content():
             raise WorkspaceError(EMPTY_MESSAGE.format(root=self.ws.root))
 
     # -- search --------------------------------------------------------------------------
@@ -213,20 +212,13 @@ class Retriever:
     def _metas(self, asset_ids: set[str]) -> dict[str, AssetMeta]:
         if not asset_ids:
             return {}
-        ids = sorted(asset_ids)
-        rows = self.ws.db.execute(
-            f"SELECT * FROM assets WHERE status='complete' AND asset_id IN "
-            f"({','.join('?' * len(ids))})", ids).fetchall()
-        return {r["asset_id"]: self.ws._asset_meta(r) for r in rows}
+        return self.ws.asset_catalog.metas(asset_ids)
 
     def _sources(self, asset_ids: list[str]) -> dict[str, str]:
         """Where each asset lives: its URL, else the file it was ingested from."""
         if not asset_ids:
             return {}
-        rows = self.ws.db.execute(
-            f"SELECT asset_id, url, source FROM assets WHERE asset_id IN "
-            f"({','.join('?' * len(asset_ids))})", asset_ids).fetchall()
-        return {r["asset_id"]: r["url"] or r["source"] or "" for r in rows}
+        return self.ws.asset_catalog.locations(asset_ids)
 
 
 def location(chunk: Chunk, sentence: str = "") -> str:

@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     from ingest.records import Chunk
     from ingest.store import Workspace
 
-_SEP = "\x1f"
-
 
 def _digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
@@ -43,13 +41,12 @@ class SentenceVectors:
     def sync(self, progress: bool = False, batch: int = 256) -> int:
         """Embed the sentences of every stored passage that has none cached (or whose text
         changed) and drop rows of passages that are gone. Returns the passages embedded."""
-        cached = dict(self.ws.db.execute("SELECT chunk_id, digest FROM rag_sentences").fetchall())
+        cached = self.ws.lexical_store.sentence_digests()
         chunks = self.ws.chunks()
         live = {c.chunk_id for c in chunks}
         gone = [cid for cid in cached if cid not in live]
         if gone:
-            with self.ws.transaction() as db:
-                db.executemany("DELETE FROM rag_sentences WHERE chunk_id=?", [(c,) for c in gone])
+            self.ws.lexical_store.drop_sentences(gone)
         todo = [c for c in chunks if cached.get(c.chunk_id) != _digest(c.text)]
         if not todo:
             return 0
@@ -67,18 +64,9 @@ class SentenceVectors:
         """``chunk_id -> (sentences, vectors)`` for the chunks, embedding what is not cached."""
         if not chunks:
             return {}
-        ids = list(dict.fromkeys(c.chunk_id for c in chunks))
         digests = {c.chunk_id: _digest(c.text) for c in chunks}
-        rows = self.ws.db.execute(
-            f"SELECT chunk_id, digest, sentences, vectors FROM rag_sentences WHERE chunk_id IN "
-            f"({','.join('?' * len(ids))})", ids).fetchall()
-        out: dict[str, tuple[list[str], np.ndarray]] = {}
-        for r in rows:
-            if r["digest"] == digests[r["chunk_id"]]:
-                sents = r["sentences"].split(_SEP) if r["sentences"] else []
-                vecs = np.frombuffer(r["vectors"], dtype=np.float32)
-                out[r["chunk_id"]] = (sents, vecs.reshape(len(sents), -1) if sents else
-                                      np.zeros((0, 0), dtype=np.float32))
+        out = {cid: (sents, vecs) for cid, (digest, sents, vecs)
+               in self.ws.lexical_store.sentences(digests).items() if digest == digests[cid]}
         todo = [c for c in {c.chunk_id: c for c in chunks}.values() if c.chunk_id not in out]
         if todo:
             out.update(self._embed(todo))
@@ -95,11 +83,8 @@ class SentenceVectors:
             vecs = vectors[at:at + len(group)]
             at += len(group)
             out[chunk.chunk_id] = (group, vecs)
-            rows.append((chunk.chunk_id, _digest(chunk.text), _SEP.join(group),
-                         np.ascontiguousarray(vecs, dtype=np.float32).tobytes()))
-        with self.ws.transaction() as db:
-            db.executemany("INSERT OR REPLACE INTO rag_sentences (chunk_id, digest, sentences, "
-                           "vectors) VALUES (?, ?, ?, ?)", rows)
+            rows.append((chunk.chunk_id, _digest(chunk.text), group, vecs))
+        self.ws.lexical_store.put_sentences(rows)
         return out
 
     def best(self, vector: np.ndarray, chunk: Chunk) -> tuple[str, float]:

@@ -2,7 +2,8 @@
 
 Each ``*_table`` function turns library records into a :class:`~rag.records.Table`: named
 columns and one row of plain values per record. :func:`table_csv` and :func:`table_markdown`
-render a table, :func:`write_table` writes it to a ``.csv`` or ``.md`` file. The CLI
+render a table, :func:`write_table` writes it to a ``.csv`` or ``.md`` file. A row holds the
+fields of the record's JSON (:mod:`rag.export`), so a file and ``--format json`` agree. The CLI
 (``--export-csv``/``--export-md``) and the app's download buttons both use them, so their
 files cannot drift apart. (The gap report has its own files: :mod:`rag.export`.)
 
@@ -24,6 +25,7 @@ from pathlib import Path
 from ingest.errors import InputError
 from ingest.records import Call, CallMeta
 from insights.records import MessageStat, Objection, Theme
+from rag.export import call_json, message_json, objection_json, theme_json
 from rag.questionnaire import safe_cell
 from rag.records import Cell, Table
 
@@ -60,41 +62,53 @@ def _round(value: float | None) -> float | None:
 
 def objection_table(objections: Sequence[Objection], calls: Mapping[str, CallMeta],
                     themes: Sequence[Theme] = ()) -> Table:
-    """One row per objection (:data:`OBJECTION_COLUMNS`) with its call's date, rep, account
-    and outcome (from ``calls``, call id -> metadata) and its theme's label (from ``themes``)."""
+    """One row per objection (:data:`OBJECTION_COLUMNS`): its JSON record
+    (:func:`rag.export.objection_json`) with its call's date, rep, account and outcome (from
+    ``calls``, call id -> metadata) and its theme's label (from ``themes``)."""
     label = {t.id: t.label for t in themes}
     rows = []
-    for o in objections:
-        meta = calls.get(o.call_id) or CallMeta(o.call_id)
-        rows.append((o.id, o.call_id, meta.date.isoformat() if meta.date else None, meta.rep,
-                     meta.account, meta.outcome, o.turn, clock(o.start), _round(o.start),
-                     _round(o.end), o.speaker, o.category, o.theme_id,
-                     label.get(o.theme_id or ""), _round(o.confidence), o.text))
+    for o in map(objection_json, objections):
+        meta = calls.get(o["call_id"]) or CallMeta(o["call_id"])
+        rows.append((o["id"], o["call_id"], meta.date.isoformat() if meta.date else None,
+                     meta.rep, meta.account, meta.outcome, o["turn"], clock(o["start"]),
+                     _round(o["start"]), _round(o["end"]), o["speaker"], o["category"],
+                     o["theme_id"], label.get(o["theme_id"] or ""), _round(o["confidence"]),
+                     o["text"]))
     return Table("Objections", OBJECTION_COLUMNS, tuple(rows))
 
 
 def theme_table(themes: Sequence[Theme]) -> Table:
-    """One row per theme, most raised first, then the other mentions (:data:`THEME_COLUMNS`)."""
+    """One row per theme, most raised first, then the other mentions (:data:`THEME_COLUMNS`),
+    from their JSON records (:func:`rag.export.theme_json`)."""
     ordered = [t for t in themes if not t.mention] + [t for t in themes if t.mention]
-    rows = tuple((t.id, t.label, "other mention" if t.mention else "theme", t.category, t.count,
-                  t.calls, t.won, t.lost, t.open, ", ".join(t.keywords)) for t in ordered)
-    return Table("Objection themes", THEME_COLUMNS, rows)
+    rows = []
+    for t in ordered:
+        d = theme_json(t)
+        rows.append((d["id"], d["label"], "other mention" if t.mention else "theme",
+                     d["category"], d["count"], d["calls"], d["won"], d["lost"], d["open"],
+                     ", ".join(d["keywords"])))
+    return Table("Objection themes", THEME_COLUMNS, tuple(rows))
 
 
 def message_table(stats: Sequence[MessageStat]) -> Table:
-    """One row per talk track, in messaging order (:data:`MESSAGE_COLUMNS`)."""
-    rows = tuple((m.id, m.name, m.uses, m.calls, m.positive_reaction_rate, m.objection_rate,
-                  m.win_rate_with, m.win_rate_without, m.lift,
-                  m.lift_ci[0] if m.lift_ci else None, m.lift_ci[1] if m.lift_ci else None,
-                  m.verdict, m.warning) for m in stats)
-    return Table("Talk tracks", MESSAGE_COLUMNS, rows)
+    """One row per talk track, in messaging order (:data:`MESSAGE_COLUMNS`), from their JSON
+    records (:func:`rag.export.message_json`)."""
+    rows = []
+    for m in map(message_json, stats):
+        ci = m["lift_ci"] or (None, None)
+        rows.append((m["id"], m["name"], m["uses"], m["calls"], m["positive_reaction_rate"],
+                     m["objection_rate"], m["win_rate_with"], m["win_rate_without"], m["lift"],
+                     ci[0], ci[1], m["verdict"], m["warning"]))
+    return Table("Talk tracks", MESSAGE_COLUMNS, tuple(rows))
 
 
 def call_table(calls: Sequence[Call]) -> Table:
-    """One row per call, in the workspace's order (:data:`CALL_COLUMNS`)."""
-    rows = tuple((c.call_id, c.meta.date.isoformat() if c.meta.date else None, c.meta.rep,
-                  c.meta.account, c.meta.stage, c.meta.outcome, c.meta.segment, c.kind,
-                  _round(c.duration), c.meta.deal, c.meta.amount, c.source) for c in calls)
+    """One row per call, in the workspace's order (:data:`CALL_COLUMNS`), from their JSON
+    records (:func:`rag.export.call_json`)."""
+    rows = tuple((c["call_id"], c["date"].isoformat() if c["date"] else None, c["rep"],
+                  c["account"], c["stage"], c["outcome"], c["segment"], c["kind"],
+                  _round(c["duration"]), c["deal"], c["amount"], c["source"])
+                 for c in map(call_json, calls))
     return Table("Calls", CALL_COLUMNS, rows)
 
 

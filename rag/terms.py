@@ -1,8 +1,8 @@
 """Words, key terms and sentences of buyer questions and passages.
 
 Tokens follow SQLite's ``unicode61`` tokenizer (runs of letters and digits, lower-cased), so a
-term found here is a term the FTS5 index knows. :func:`stem` is a light suffix stripper used to
-compare a query's key terms with a passage's words (FTS5 itself uses Porter).
+term found here is a term the FTS5 index knows, and :func:`stem` (:func:`ingest.text.stem`) is
+the index's own Porter stemmer, so a "matched term" is one the index matches too.
 """
 
 from __future__ import annotations
@@ -10,52 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n+")
+from ingest.text import STOPWORDS, lines_and_sentences, stem, tokens
 
-STOPWORDS = frozenset("""
-a about above after again against all also am an and any anyone anything are aren as at be
-because been before being below between both but by can cannot could couldn did didn do does
-doesn doing don down during each else even ever every few for from further get gets getting got
-had hadn has hasn have haven having he her here hers herself him himself his how i if in into is
-isn it its itself just let like ll may me might more most much must mustn my myself need needs
-no nor not now of off on once one only or other our ours ourselves out over own per please
-pretty quite rather re really s same say says shall she should shouldn so some something still
-such sure t than that thats the their theirs them themselves then there these they thing things
-this those though through thus to too under until up upon us ve very via want wants was wasn
-way we well were weren what whats when where whether which while who whom whose why will with
-won would wouldn yeah yes yet you your yours yourself yourselves ok okay hey hi guys honestly
-basically actually kind sort lot lots going gonna wanna know think thinking mean tell look
-looking seem seems sounds hear heard said right mm uh um hmm oh worried worry worries
-concerned concern wondering wonder curious question questions quick bit guess told tells
-""".split())
-"""Function words and filler that carry no topic (questions and call speech included)."""
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens, as SQLite's unicode61 tokenizer splits them.
-
-    Example:
-        >>> tokens("Is our data in the EU? SAP S/4HANA!")
-        ['is', 'our', 'data', 'in', 'the', 'eu', 'sap', 's', '4hana']
-    """
-    return [t.lower() for t in _TOKEN.findall(text)]
-
-
-def stem(word: str) -> str:
-    """A light stem: plural and common verb/adverb suffixes stripped (``hosting`` -> ``host``)."""
-    w = word.lower()
-    if len(w) <= 3 or w.isdigit():
-        return w
-    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("edly", ""), ("ed", ""),
-                         ("ly", ""), ("es", ""), ("s", "")):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            if suffix == "s" and w.endswith(("ss", "us", "is")):
-                return w
-            if suffix == "es" and not w.endswith(("ches", "shes", "xes", "sses", "zes")):
-                return w[:-1]
-            return w[: len(w) - len(suffix)] + repl
-    return w
+__all__ = ["STOPWORDS", "edit_distance", "entity_terms", "fts_query", "holds", "key_terms",
+           "matched_terms", "sentences", "stem", "stems", "tokens"]
 
 
 def key_terms(text: str) -> list[str]:
@@ -114,13 +72,14 @@ def matched_terms(query_terms: Iterable[str], passage: str) -> list[str]:
 
 
 def sentences(text: str, min_chars: int = 12) -> list[str]:
-    """A passage split into sentences (and lines); fragments shorter than ``min_chars`` go.
+    """A passage split into sentences (and lines) by :func:`ingest.text.split_sentences`;
+    fragments shorter than ``min_chars`` go.
 
     Example:
-        >>> sentences("Data stays in Frankfurt. Backups too!\\nSee the DPA.")
-        ['Data stays in Frankfurt.', 'Backups too!', 'See the DPA.']
+        >>> sentences("Data stays in Frankfurt, e.g. in Hesse. Backups too!\\nSee the DPA.")
+        ['Data stays in Frankfurt, e.g. in Hesse.', 'Backups too!', 'See the DPA.']
     """
-    parts = (" ".join(p.split()) for p in _SENTENCE_END.split(text))
+    parts = lines_and_sentences(text)
     return [p for p in parts if len(p) >= min_chars or (p and p[-1:] in ".!?" and len(p) > 4)]
 
 

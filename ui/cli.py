@@ -243,13 +243,9 @@ def _calls(args: argparse.Namespace, settings: Settings) -> int:
     check_exports(args)
     ws = _workspace(settings)
     calls = ws.calls()
-    data = {"calls": [
-        {"call_id": c.call_id, "date": c.meta.date, "rep": c.meta.rep, "account": c.meta.account,
-         "stage": c.meta.stage, "outcome": c.meta.outcome, "segment": c.meta.segment,
-         "kind": c.kind, "duration": c.duration, "source": c.source,
-         "deal": c.meta.deal, "amount": c.meta.amount,
-         "speakers": _speakers_json(c.speakers)}
-        for c in calls]}
+    from rag.export import call_json
+
+    data = {"calls": [call_json(c) for c in calls]}
     if args.export_csv or args.export_md:
         from rag.tables import call_table
 
@@ -260,17 +256,12 @@ def _calls(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _speakers_json(note: dict | None) -> dict | None:
-    """How a recording's speakers were told apart, without the voice prints."""
-    if not note:
-        return None
-    return {k: v for k, v in note.items() if k not in ("voices", "speech")}
-
-
 @command("transcript")
 def _transcript(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.export import speakers_json
+
     call = _workspace(settings).call(args.call_id)
-    data = {"call_id": call.call_id, "speakers": _speakers_json(call.speakers), "turns": [
+    data = {"call_id": call.call_id, "speakers": speakers_json(call.speakers), "turns": [
         {"turn": t.index, "speaker": t.speaker, "side": t.side, "start": t.start, "end": t.end,
          "text": t.text} for t in call.turns]}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from importlib.resources import files
 from pathlib import Path
 
 from ingest.errors import WorkspaceError
@@ -12,7 +13,9 @@ from ui import workflow
 
 log = logging.getLogger(__name__)
 
-BUNDLED_DEMO = Path(__file__).resolve().parents[1] / "demo"
+BUNDLED_DEMO = Path(str(files("ui") / "demo_data"))
+"""The demo's messaging, calls, content and CRM exports, shipped as data of ``ui`` (in a checkout
+``ui/demo_data`` is a link to the documented ``demo/`` folder), so an installed wheel finds them."""
 
 
 def demo_dir(settings: Settings) -> Path:

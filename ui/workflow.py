@@ -1,7 +1,8 @@
 """User actions that change a workspace, with the follow-up steps each needs, for the command
 line, the app and the demo alike (so all three behave the same):
 
-- ingest calls -> the analysis (incremental: only new or changed calls);
+- ingest calls -> the analysis (incremental: only new or changed calls) and the turn
+  vectors of search;
 - ingest content -> the lexical and sentence indexes;
 - ingest messaging -> the analysis again when calls are stored (talk tracks depend on it);
 - remove calls -> the analysis; remove assets -> the indexes; edit an asset -> the indexes.
@@ -35,6 +36,11 @@ def _analyse(workspace: Workspace, settings: Settings, progress: bool,
     if on_step:
         on_step("Finding objections, themes and talk tracks")
     Analyzer(workspace, settings).run(progress=progress)
+    from rag.search import index_calls
+
+    if on_step:
+        on_step("Indexing the calls for search")
+    index_calls(workspace, progress=progress)
 
 
 def _index(workspace: Workspace, progress: bool, on_step: StepFn | None) -> None:

@@ -1,1 +1,1 @@
-"""Trained heads and calibration written by ``python -m insights.train`` (plain arrays and JSON)."""
+"""Trained heads and calibration written by ``python -m training.train`` (plain arrays and JSON)."""

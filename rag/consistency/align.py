@@ -61,24 +61,24 @@ class TermIndex:
 
 
 _DERIVATIONAL = ("izations", "ization", "ations", "ation", "itions", "ition", "ments", "ment",
-                 "ities", "ity", "ions", "ion", "ates", "ate", "ives", "ive", "acy")
+                 "ities", "ity", "ions", "ion", "ates", "ate", "ives", "ive", "acy", "aci")
 
 
 def term(word: str) -> str:
-    """A word's key term: its stem (:func:`rag.terms.stem`) with derivational endings taken
-    off, so that "integrates", "integration" and "integrations" are one term.
+    """A word's key term: its stem (:func:`rag.terms.stem`) with adverb and derivational
+    endings taken off, so that "integrates", "integration" and "integrations" are one term.
 
     Example:
         >>> [term(w) for w in ("integrates", "integrations", "accuracy", "accurate", "expiry")]
         ['integr', 'integr', 'accur', 'accur', 'expir']
     """
-    w = stem(word)
+    w = stem(word[:-2] if word.endswith("ly") and len(word) >= 6 else word)
     for _ in range(2):
         for suffix in _DERIVATIONAL:
             if w.endswith(suffix) and len(w) - len(suffix) >= 4:
                 w = w[: -len(suffix)]
                 break
-    if len(w) >= 5 and w[-1] in "ey":
+    if len(w) >= 5 and w[-1] in "eyi":
         w = w[:-1]
     return w
 

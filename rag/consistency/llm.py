@@ -50,7 +50,7 @@ def build_prompt(name: str, **variables: str) -> list[tuple[str, str]]:
     return _llm.build_prompt(name, PROMPTS, **variables)
 
 
-class LLMComparer:
+class LLMComparer(_llm.ChatModelStage):
     """Judges (fact, statement) pairs with a chat model.
 
     Args:
@@ -67,22 +67,9 @@ class LLMComparer:
 
     def __init__(self, company: str, llm: str | None = None, model: Any = None,
                  max_pairs: int = 40) -> None:
-        if llm is None and model is None:
-            raise ValueError("give an llm spec ('provider:model') or a chat model")
+        super().__init__(llm, model)
         self.company = company
-        self.llm = llm
-        self._model = model
         self.max_pairs = max_pairs
-
-    @property
-    def name(self) -> str:
-        return self.llm or type(self._model).__name__
-
-    @property
-    def model(self) -> Any:
-        if self._model is None:
-            self._model = _llm.chat_model(self.llm)
-        return self._model
 
     def compare(self, fact: str, statement: str) -> Verdict:
         """The verdict on one pair.

@@ -24,6 +24,8 @@ import math
 import re
 from dataclasses import dataclass, replace
 
+from ingest.text import STOPWORDS
+
 Kind = str
 """``percent``, ``money``, ``duration``, ``count``, ``multiple`` or ``year``."""
 
@@ -295,14 +297,16 @@ def _count_noun(after: str) -> tuple[str, int]:
     return " ".join(words), used
 
 
-_COUNT_STOP = frozenset("""
+_IN_A_COUNT = frozenset({"of", "our", "other", "own", "s", "question", "questions"})
+"""Stop-words that a counted noun may hold ("500 of our customers", "50 customer questions")."""
+_COUNT_STOP = (STOPWORDS - _IN_A_COUNT) | frozenset("""
 use uses used using trust trusts rely relies run runs process processes processed choose chose
-love loves depend depends switched signed joined go went have has had are is were was be been
-across worldwide globally around including in on at with who that which and or but to for from
-by than as this these those their its it we they you per a an the now today already every
-each more less fewer over under about into than while since can will would could should out
-off up down back through
+love loves depend depends switched signed joined go went across worldwide globally around
+including today already less fewer since back
 """.split())
+"""Words that end the noun a count counts ("1,200 teams [use] it"): the stop-words of
+:data:`ingest.text.STOPWORDS` but :data:`_IN_A_COUNT`, and verbs and adverbs that follow a
+count in a claim."""
 
 
 def find_quantities(sentence: str) -> list[Quantity]:

@@ -82,18 +82,16 @@ def _continued_table(text: str, header: str) -> tuple[str, str]:
 
 def asset_sources(ws: Workspace, names: Names, public_only: bool = False) -> list[SourceText]:
     """Every completely stored asset (public ones only if asked) with its passages."""
-    rows = ws.db.execute(
-        "SELECT asset_id, source, file, title, type, url, public FROM assets "
-        "WHERE status='complete' ORDER BY asset_id").fetchall()
     out = []
-    for row in rows:
-        if public_only and not row["public"]:
+    for stored in ws.asset_catalog.stored():
+        meta = stored.meta
+        if public_only and not meta.public:
             continue
-        chunks = ws.chunks(row["asset_id"])
-        name = Path(row["source"]).name
-        src = SourceText(source=row["asset_id"], title=row["title"] or row["asset_id"],
-                         kind="asset", public=bool(row["public"]), type=row["type"] or "other",
-                         url=row["url"], file=ws.file_path(row["file"]), name=name)
+        chunks = ws.chunks(meta.asset_id)
+        name = Path(stored.source).name
+        src = SourceText(source=meta.asset_id, title=meta.title or meta.asset_id,
+                         kind="asset", public=meta.public, type=meta.type,
+                         url=meta.url, file=ws.file_path(stored.file), name=name)
         texts = [c.text for c in chunks]
         proper = frozenset(proper_nouns(texts, names))
         lower, others = lower_words(texts), organisations([src.title, *texts], names)

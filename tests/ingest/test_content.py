@@ -383,3 +383,20 @@ def test_any_text_document_reads_or_fails_with_a_clear_error(tmp_path_factory, t
         assert all(c.text.strip() for c in chunks)
         if ext == ".html":
             assert not any("<" in c.text or "&amp;" in c.text for c in chunks)
+
+
+def test_markdown_inside_html_blocks_code_spans_autolinks_and_task_boxes(tmp_path):
+    path = tmp_path / "notes.md"
+    path.write_text('# T\n\n<Banner variant="info">\nSee the [Pro plan](/p) **now**.\n</Banner>\n\n'
+                    "Use `<service>.internal`, not <javascript:x()>; see <https://a.io>[^1].\n\n"
+                    "* [ ] todo\n3) third\n", encoding="utf-8")
+    assert outline(read_document(path)) == [
+        ([], None, None, "See the Pro plan now.\n\nUse <service>.internal, not ; see https://a.io."
+                         "\n\n- todo\n3) third")]
+
+
+def test_markdown_brackets_past_the_link_limit_read_as_text(tmp_path):
+    path = tmp_path / "notes.md"
+    path.write_text("# T\n\n" + "[a](u) " * 5_001 + "\n\nx " + "![" * 10 + " end", encoding="utf-8")
+    text = all_text(read_document(path))
+    assert text.count("a ") == 5_000 and text.endswith("a [a](u)\n\nx " + "![" * 10 + " end")

@@ -106,3 +106,24 @@ def test_a_failing_migration_leaves_the_previous_version_whole(tmp_path, monkeyp
         schema.migrate(db)
     assert version(db) == VERSION
     assert "half_done" not in _tables(db)
+
+
+def test_a_workspace_before_turn_search_gets_its_turns_indexed_and_kept_in_line(tmp_path):
+    root = tmp_path / "ws"
+    shutil.copytree(RELEASE, root)
+    ws = Workspace(root, _NoEmbedder())
+    turns = ws.db.execute("SELECT COUNT(*) FROM turns").fetchone()[0]
+    assert turns > 0
+    assert ws.db.execute("SELECT COUNT(*) FROM turn_fts").fetchone()[0] == turns
+    assert ws.turn_index_problems() == []
+    assert {m.call_id for m in ws.search_turns("invoices", 50)} <= \
+        {"01_halvorsen_logistics", "09_ashgrove_manufacturing"}
+
+    call = ws.call("09_ashgrove_manufacturing", with_words=True)
+    ws.remove_call(call.call_id)  # the call's turns leave the index with it (cascade)
+    assert ws.turn_index_problems() == []
+    assert all(m.call_id != call.call_id for m in ws.search_turns(call.turns[0].text, 50))
+    ws.save_call(call)
+    assert ws.turn_index_problems() == []
+    ws.save_call(call)  # replaced: old rows out, new rows in, in the same transaction
+    assert ws.db.execute("SELECT COUNT(*) FROM turn_fts").fetchone()[0] == turns

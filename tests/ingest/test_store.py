@@ -141,3 +141,27 @@ def test_a_pending_asset_is_out_of_the_keyword_index_and_recovered(workspace, mo
     from rag.lexical import LexicalIndex
 
     assert LexicalIndex(workspace).verify() == []
+
+
+def test_threads_opening_the_vector_store_at_once_share_one_client(workspace):
+    """The app's warm-up thread and a view opened the embedded Chroma together and two systems
+    raced for one tenant ("Could not connect to tenant default_tenant")."""
+    import threading
+
+    barrier = threading.Barrier(6)
+    clients, errors = [], []
+
+    def open_it():
+        barrier.wait()
+        try:
+            clients.append(workspace.chroma)
+        except Exception as exc:  # noqa: BLE001 - the failure under test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len({id(c) for c in clients}) == 1

@@ -89,7 +89,7 @@ def test_model_round_trips_through_plain_arrays(tmp_path):
 
 def test_missing_model_file_is_a_clear_error(tmp_path):
     with pytest.raises(ModelError, match=r"Could not read the talk-track model .*nope\.npz.*"
-                                         r"python -m insights.train_tracks"):
+                                         r"python -m training.train_tracks"):
         TrackModel.load(tmp_path / "nope.npz")
 
 
@@ -161,7 +161,7 @@ def test_self_written_regression_rows(demo_detector):
     must match its label (a regression check, not a quality figure)."""
     root = Path(__file__).resolve().parents[2]
     rows = [json.loads(line) for line in
-            (root / "insights" / "data" / "talk_tracks.jsonl").read_text().splitlines() if line]
+            (root / "training" / "data" / "talk_tracks.jsonl").read_text().splitlines() if line]
     tp = fp = fn = 0
     ids = [t.id for t in demo_detector.tracks]
     for row in rows:

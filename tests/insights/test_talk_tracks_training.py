@@ -1,4 +1,4 @@
-"""``python -m insights.train_tracks``: its split, its figures and its fit on a toy messaging."""
+"""``python -m training.train_tracks``: its split, its figures and its fit on a toy messaging."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from insights.train_tracks import Messaging, fit, held_out, row_f1, turn_figures
+from training.train_tracks import Messaging, fit, held_out, row_f1, turn_figures
 
 IDS = ["payback", "erp"]
 

@@ -9,7 +9,7 @@ import pytest
 
 from rag import CoveredModel, Recommender
 from rag.covered import FEATURES, MODEL_PATH
-from rag.labels import load_labels, split
+from training.labels import load_labels, split
 
 
 def test_labelled_set_is_large_and_has_near_misses():
@@ -53,7 +53,7 @@ def test_load_refuses_parameters_of_other_features(tmp_path):
     path = tmp_path / "m.json"
     path.write_text(json.dumps({"features": ["cosine"], "mean": [0], "scale": [1], "coef": [1],
                                 "intercept": 0, "threshold": 0.5}))
-    with pytest.raises(ValueError, match="run python -m rag.train_covered"):
+    with pytest.raises(ValueError, match="run python -m training.train_covered"):
         CoveredModel.load(path)
 
 

@@ -99,3 +99,24 @@ def test_export_paths_are_checked_before_any_work(tmp_path):
         check_export_path(tmp_path / "nope" / "o.csv", "--export-csv")
     with pytest.raises(InputError, match=r"^--export-md .* is a folder; give a file path"):
         check_export_path(tmp_path, "--export-md")
+
+
+def test_each_table_row_holds_the_fields_of_its_records_json():
+    from rag.export import message_json, objection_json, theme_json
+
+    table = objection_table(OBJECTIONS, CALLS, THEMES)
+    for row, o in zip(table.rows, OBJECTIONS):
+        cells, record = dict(zip(table.columns, row)), objection_json(o)
+        assert (cells["objection_id"], cells["call_id"], cells["turn"], cells["speaker"],
+                cells["category"], cells["theme_id"], cells["quote"]) == (
+            record["id"], record["call_id"], record["turn"], record["speaker"],
+            record["category"], record["theme_id"], record["text"])
+    table = theme_table(THEMES)
+    assert [dict(zip(table.columns, r))["keywords"] for r in table.rows] == [
+        ", ".join(theme_json(t)["keywords"]) for t in THEMES]
+    stat = MessageStat("roi", "Payback", 3, 2, 0.5, None, 0.6, 0.4, 0.2, (-0.1, 0.5),
+                       verdict="not enough calls to tell")
+    row = dict(zip(message_table([stat]).columns, message_table([stat]).rows[0]))
+    record = message_json(stat)
+    assert (row["lift"], [row["lift_low"], row["lift_high"]], row["verdict"]) == (
+        record["lift"], record["lift_ci"], record["verdict"])

@@ -211,3 +211,27 @@ def test_views_in_a_real_browser(browser, app_url, tmp_path):
     calls_before = int(before.split(" of ")[1].split()[0])
     wait_for(lambda: f" of {calls_before + 1} calls" in summary_text(),
              f"the Objections view to count the new call (was: {before!r})")
+
+
+def test_clicking_rows_drills_into_a_theme_and_opens_a_quote_in_its_call(browser, app_url):
+    """No second dropdown needed: a theme's row shows its quotes, a quote's row opens the
+    Call tab on that call."""
+    from selenium.webdriver.common.by import By
+
+    def cell(table: str, holds: str):
+        return wait_for(lambda: next(td for td in browser.find_elements(
+            By.CSS_SELECTOR, f"#{table} [role=gridcell]") if holds in td.text.lower()),
+            f"a {holds!r} cell in {table}")
+
+    browser.get(app_url)
+    wait_for(lambda: "price" in text_of(browser, "#cm-themes"), "the theme table")
+    cell("cm-themes", "price").click()
+    wait_for(lambda: "price" in browser.find_element(
+        By.CSS_SELECTOR, "#cm-theme input").get_attribute("value").lower(),
+        "the clicked theme chosen in the drill-down")
+    cell("cm-quotes", "stereo-1").click()
+    wait_for(lambda: any(b.text.strip() == "Call" and b.get_attribute("aria-selected") == "true"
+                         for b in browser.find_elements(By.CSS_SELECTOR, "button[role=tab]")),
+             "the Call tab selected")
+    wait_for(lambda: "stereo-1" in text_of(browser, "#cm-callpage"), "the quote's call shown")
+    no_alert(browser)

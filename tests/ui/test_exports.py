@@ -298,7 +298,7 @@ def test_the_app_downloads_objections_and_talk_tracks_as_csv(client, served):
     rows = read_csv(Path(lost["path"]))
     assert rows and {(r["outcome"], r["category"]) for r in rows} == {("lost", "price")}
 
-    tracks = client.predict(api_name="/export_messages")
+    tracks = client.predict([], [], [], [], "", "", False, api_name="/export_messages")
     assert [r["track_id"] for r in read_csv(Path(tracks["path"]))] == [
         m.id for m in message_stats(ws)]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 
 _MODULES = ("ui.commands.insights", "ui.commands.content", "ui.commands.consistency",
-            "ui.commands.reps", "ui.commands.digest")
+            "ui.commands.reps", "ui.commands.digest", "ui.commands.search")
 
 
 def register_all(sub, common) -> None:

@@ -49,6 +49,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--export-csv", metavar="FILE", help="also write one CSV row per theme")
     p.add_argument("--brief", metavar="THEME_ID", help="print only the content brief of this "
                    "gap (theme ids: gaps --format json, or callmine digest)")
+    p.add_argument("--weight", choices=("count", "amount"), default="count",
+                   help="what priority weighs themes by: objection count (default) or the "
+                   "deal amount of the calls that raised them (calls without an amount count "
+                   "as the median amount; see callmine ingest deals)")
     p.set_defaults(handler=gaps)
 
     p = sub.add_parser("ask", parents=[common],
@@ -162,13 +166,19 @@ def _recommend_text(data: dict) -> str:
 
 def gaps(args: argparse.Namespace, settings: Settings) -> int:
     from rag import GapReporter
-    from rag.export import gap_report_json, write_csv, write_markdown
+    from rag.export import gap_report_json, other_mention_json, write_csv, write_markdown
     from ui.cli import _workspace, check_exports, emit
 
     check_exports(args)
     ws = _workspace(settings)
     reporter = GapReporter(ws, settings)
-    report = reporter.run()
+    weights = None
+    if args.weight == "amount":
+        from insights.selection import deal_weights
+
+        weights = deal_weights(c.meta for c in ws.calls())
+        _hint(weights.note)
+    report = reporter.run(weights=weights)
     if not report.gaps and not report.covered:
         _hint("no objection themes yet: ingest calls first (callmine ingest calls PATH)")
     if report.llm_error:
@@ -180,13 +190,15 @@ def gaps(args: argparse.Namespace, settings: Settings) -> int:
         write_csv(report, Path(args.export_csv))
         _hint(f"wrote {args.export_csv}")
     data = gap_report_json(report)
+    if weights is not None:  # additive: what priority weighs (README, --weight amount)
+        data["weight"], data["weight_note"] = report.weight, report.weight_note
+        for item, gap in zip([*data["gaps"], *data["covered"]],
+                             [*report.gaps, *report.covered], strict=True):
+            item["amount"] = gap.amount
     if args.brief is not None:
         return _brief(args, data)
     # one call's words that fit no theme: listed apart, never a gap
-    data["other_mentions"] = [
-        {"theme_id": t.id, "label": t.label, "category": t.category, "count": t.count,
-         "call_id": t.examples[0].call_id if t.examples else None}
-        for t in reporter.other_mentions()]
+    data["other_mentions"] = [other_mention_json(t) for t in reporter.other_mentions()]
     emit(args, data, _gaps_text)
     return 0
 
@@ -265,23 +277,8 @@ def ask(args: argparse.Namespace, settings: Settings) -> int:
     if answer.llm_error:
         _hint(f"LLM failed, extractive answer given instead: {answer.llm_error}")
     data = answer_json(answer)
-    data.update(_draft_notes(answer))
     emit(args, data, _ask_text)
     return 0
-
-
-def _draft_notes(answer: Any) -> dict[str, Any]:
-    """What the rep should know beside the draft: internal assets (never to be sent), the
-    sentences left out and why, the nearest asset offered when nothing answers."""
-    def cite(c: Any) -> dict[str, Any]:
-        return {"asset_id": c.asset_id, "title": c.title, "passage": c.passage,
-                "location": c.location, "url": c.url, "score": c.score, "public": c.public}
-
-    return {"public_only": answer.public_only,
-            "internal": [{**cite(c), "note": "internal, do not send"} for c in answer.internal],
-            "omitted": [{"asset_id": o.asset_id, "sentence": o.sentence, "reason": o.reason}
-                        for o in answer.omitted],
-            "nearest": cite(answer.nearest) if answer.nearest else None}
 
 
 def _ask_text(data: dict) -> str:

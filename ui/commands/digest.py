@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from typing import Any
 
-from ingest.errors import InputError
 from ingest.settings import Settings
 
 
@@ -34,21 +32,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=digest)
 
 
-def _until(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InputError(f"--until must be a date such as 2026-03-31, got {value!r}.") from None
-
-
 def digest(args: argparse.Namespace, settings: Settings) -> int:
     from rag.digest import DigestBuilder, digest_json, digest_text
     from rag.slack import check_webhook, configured, post_to_slack
+    from insights.selection import parse_date
     from ui.cli import _workspace, emit
 
-    until = _until(args.until)
+    until = parse_date(args.until, "--until")
     webhook = None if args.no_post else configured(args.slack_webhook or settings.slack_webhook)
     if webhook is not None:
         webhook = check_webhook(webhook)  # a URL that is not http(s) stops here, before work

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import asdict
 from typing import Any
 
 from ingest.settings import Settings
@@ -33,6 +32,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=themes)
     p = sub.add_parser("messages", parents=[common],
                        help="talk-track use, buyer reactions and win-rate lift")
+    p.add_argument("--weight", choices=("count", "amount"), default="count",
+                   help="win rates over calls (default) or over deal amounts: the share of "
+                   "the closed pipeline won (calls without an amount count as the median "
+                   "amount; see callmine ingest deals)")
     add_export_options(p, "the talk-track table")
     p.set_defaults(handler=messages)
 
@@ -60,6 +63,7 @@ def _pct(value: float | None) -> str:
 
 def objections(args: argparse.Namespace, settings: Settings) -> int:
     from insights import check_category, load_objections
+    from rag.export import objection_json
     from ui.cli import _workspace, emit
 
     category = check_category(args.category)  # InputError (exit 2) lists the valid ones
@@ -68,11 +72,7 @@ def objections(args: argparse.Namespace, settings: Settings) -> int:
     if args.call is not None:
         ws.call(args.call)  # WorkspaceError (exit 2) for an unknown call
     found = load_objections(ws, call_id=args.call, category=category)
-    data = {"objections": [
-        {"id": o.id, "call_id": o.call_id, "turn": o.turn, "speaker": o.speaker,
-         "start": o.start, "end": o.end, "text": o.text, "category": o.category,
-         "theme_id": o.theme_id, "confidence": o.confidence, "source": o.source}
-        for o in found]}
+    data = {"objections": [objection_json(o) for o in found]}
     if not found:
         _hint("no objections found" + ("" if ws.stats()["calls"] else
               " (no calls yet: callmine ingest calls PATH)"))
@@ -105,22 +105,17 @@ def _objections_text(data: dict) -> str:
 
 def themes(args: argparse.Namespace, settings: Settings) -> int:
     from insights import load_themes
+    from rag.export import theme_json
     from ui.cli import _workspace, emit
 
     check_exports(args)
     ws = _workspace(settings)
     found = load_themes(ws)
 
-    def row(t: Any) -> dict:
-        return {"id": t.id, "label": t.label, "category": t.category, "count": t.count,
-                "calls": t.calls, "won": t.won, "lost": t.lost, "open": t.open,
-                "keywords": t.keywords, "trend": t.trend,
-                "examples": [asdict(e) for e in t.examples]}
-
     # themes: raised in two or more calls; other mentions: one call's words that fit no theme
-    data: dict[str, Any] = {"themes": [row(t) for t in found if not t.mention]}
+    data: dict[str, Any] = {"themes": [theme_json(t) for t in found if not t.mention]}
     if found:
-        data["other_mentions"] = [row(t) for t in found if t.mention]
+        data["other_mentions"] = [theme_json(t) for t in found if t.mention]
     else:
         _hint("no themes yet" + ("" if ws.stats()["calls"] else
               " (no calls yet: callmine ingest calls PATH)"))
@@ -161,21 +156,25 @@ def _themes_text(data: dict) -> str:
 
 def messages(args: argparse.Namespace, settings: Settings) -> int:
     from insights import message_stats
+    from rag.export import message_json
     from ui.cli import _workspace, emit
 
     check_exports(args)
     ws = _workspace(settings)
     stats = message_stats(ws)
-    data = {"messages": [
-        {"id": m.id, "name": m.name, "uses": m.uses, "calls": m.calls,
-         "positive_reaction_rate": m.positive_reaction_rate, "objection_rate": m.objection_rate,
-         "win_rate_with": m.win_rate_with, "win_rate_without": m.win_rate_without,
-         "lift": m.lift, "lift_ci": list(m.lift_ci) if m.lift_ci else None,
-         "verdict": m.verdict, "warning": m.warning,
-         "examples": [{"call_id": e.call_id, "turn": e.turn, "start": e.start, "text": e.text,
-                       "reaction": e.reaction} for e in m.examples],
-         "occurrences": [{"call_id": o.call_id, "turn": o.turn} for o in m.occurrences]}
-        for m in stats]}
+    weight, note = "count", None
+    if args.weight == "amount":
+        from insights.selection import deal_weights
+        from insights.weighting import weighted_message_stats
+
+        metas = [c.meta for c in ws.calls()]
+        weights = deal_weights(metas)
+        stats, note = weighted_message_stats(stats, metas, weights), weights.note
+        weight = "amount" if weights.weighted else "count"
+        _hint(note)
+    data: dict[str, Any] = {"messages": [message_json(m) for m in stats]}
+    if note is not None:  # additive: what the win rates weigh (README, --weight amount)
+        data["weight"], data["weight_note"] = weight, note
     if not stats:
         _hint("no talk tracks: ingest the messaging first (callmine ingest messaging "
               "messaging.yaml)")

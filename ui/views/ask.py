@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import tempfile
 import threading
 from collections.abc import Sequence
@@ -68,6 +69,22 @@ def answer_excerpt(passage: str, highlight: str | None, width: int = EXCERPT_CHA
         "**" + markdown_text(after) + ("…" if end < len(text) else "")
 
 
+SCORE_TEXT = ("Score: the model's probability (0 to 1) that the passage answers what the buyer "
+              "said; the question counts as covered when the best score reaches {bar:.2f}")
+_P_VALUE = re.compile(r" \(p=\d\.\d+\)")
+
+
+def plain_why(why: str | None) -> str:
+    """The recommender's ``why`` without its ``(p=0.83)``: the score column shows that
+    probability already (one number, shown once, explained in the table's label).
+
+    Example:
+        >>> plain_why("answers 'SOC 2' (p=0.83) — matched terms: soc")
+        "answers 'SOC 2' — matched terms: soc"
+    """
+    return _P_VALUE.sub("", why or "")
+
+
 def recommendation_rows(result: Recommendation, send: dict[str, str] | None = None,
                         ) -> list[list]:
     """One row per recommended asset, best first: its title linked to the asset's URL when it
@@ -76,7 +93,7 @@ def recommendation_rows(result: Recommendation, send: dict[str, str] | None = No
     send = send or {}
     return [[r.asset_id, markdown_link(r.title or r.asset_id, r.url), as_words(r.type),
              answer_excerpt(r.passage, r.highlight),
-             round(r.score, 3), r.why or "", send.get(r.asset_id, "")]
+             round(r.score, 3), plain_why(r.why), send.get(r.asset_id, "")]
             for r in result.recommendations]
 
 
@@ -191,7 +208,8 @@ def build(workspace: Workspace, settings: Settings) -> None:
     badge = gr.HTML(elem_id="cm-ask-badge")
     recs = gr.Dataframe(headers=REC_HEADERS, interactive=False, wrap=True,
                         label="Recommended assets (best first) and the passage that answers "
-                        "(the answering sentence in bold)",
+                        "(the answering sentence in bold). "
+                        + SCORE_TEXT.format(bar=recommender.model.threshold),
                         datatype=["str", "markdown", "str", "markdown", "number", "str", "str"],
                         elem_id="cm-ask-recs", elem_classes="cm-table",
                         column_widths=["11%", "14%", "7%", "40%", "5%", "15%", "8%"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ingest.text import shorten
 from ui.views.text import html_text
 
 
@@ -63,7 +64,7 @@ def forest_svg(rows: Sequence[Interval], title: str = "", width: int = 760) -> s
     for i, r in enumerate(rows):
         cy = top + row_h * i + row_h / 2
         parts.append(f'<text x="{left - 10}" y="{cy + 4:.1f}" text-anchor="end">'
-                     f'{html_text(_short(r.label))}<title>{html_text(r.label)}</title></text>')
+                     f'{html_text(shorten(r.label, 32))}<title>{html_text(r.label)}</title></text>')
         if r.value is None:
             parts.append(f'<text class="muted" x="{left + 6}" y="{cy + 4:.1f}">'
                          f'{html_text(r.note or "not enough calls")}</text>')
@@ -88,10 +89,6 @@ def forest_svg(rows: Sequence[Interval], title: str = "", width: int = 760) -> s
     return "".join(parts)
 
 
-def _short(label: str, limit: int = 32) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
-
-
 def _ticks(lo: float, hi: float) -> list[float]:
     step = 0.1 if hi - lo <= 0.8 else 0.25
     first = int(lo / step) * step
@@ -101,3 +98,24 @@ def _ticks(lo: float, hi: float) -> list[float]:
             ticks.append(round(v, 2))
         v += step
     return ticks
+
+
+def trend_legend(frame) -> list[str]:
+    """The themes a trend frame (``objections.trend_frame``) shows, in legend order.
+
+    Example:
+        >>> import pandas as pd
+        >>> trend_legend(pd.DataFrame({"theme": ["Price", "Timing", "Price"]}))
+        ['Price', 'Timing']
+    """
+    if frame is None or "theme" not in getattr(frame, "columns", ()):
+        return []
+    return sorted(set(frame["theme"]))
+
+
+def trend_plot(frame):
+    """A ``gr.BarPlot`` update with ``frame`` whose legend lists only the themes in it (the
+    plot otherwise keeps the series of an earlier, larger frame in its legend)."""
+    import gradio as gr
+
+    return gr.BarPlot(value=frame, colors_in_legend=trend_legend(frame))

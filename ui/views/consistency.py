@@ -1,6 +1,10 @@
 """Consistency view: does the company tell one story? Overall score, per-source scores, and
 findings (conflicts, name variants, drift from messaging, unanswered questions, GEO issues),
 each with its quote and where it was found; filterable by kind and severity.
+
+The score box always shows the score of the whole check (every source, every finding), with
+its formula in words: narrowing what is shown (public content only, kinds, severities) changes
+the rows, never the score. Sources are named by title, not by id (exports keep the ids).
 """
 
 from __future__ import annotations
@@ -12,13 +16,14 @@ from typing import TYPE_CHECKING
 
 from ingest.settings import Settings
 from ingest.store import Workspace
-from rag.consistency.records import KINDS, SEVERITIES, ConsistencyReport, Finding
+from rag.consistency.records import KINDS, PENALTY, SEVERITIES, ConsistencyReport, Finding
+from rag.consistency.scoring import PUBLIC_WEIGHT, READINESS_CAP
 from ui.views.errors import require, shows_errors
 from ui.views.text import as_words, html_text
 
 FINDING_HEADERS = ["severity", "kind", "subject", "expected", "found", "source", "location",
                    "quote", "why"]
-SOURCE_HEADERS = ["source", "title", "kind", "public", "findings", "score"]
+SOURCE_HEADERS = ["source", "kind", "public", "findings", "score"]
 KIND_LABELS = {"conflict": "Conflict with the fact book", "entity_variant": "Name variant",
                "drift": "Positioning drift", "missing_answer": "Buyer question not answered",
                "geo": "Hard for AI answer engines"}
@@ -39,21 +44,48 @@ if TYPE_CHECKING:
     import gradio as gr
 
 
+def score_explanation() -> str:
+    """How the score is computed, in plain words (from the scoring constants)."""
+    penalties = ", ".join(f"{s} {PENALTY[s]:g}" for s in SEVERITIES if s in PENALTY)
+    return (f"Each source scores 100 minus its findings' penalties ({penalties} points; at "
+            f"least 0). The overall score is the mean of the source scores, public assets "
+            f"counting {PUBLIC_WEIGHT:g}×, minus the points of unanswered buyer questions "
+            f"(at most {READINESS_CAP:g}). It is computed on every finding of the whole "
+            "check: the filters below change which rows are shown, not the score.")
+
+
+def _titles(report: ConsistencyReport) -> dict[str, str]:
+    """Source (asset id or ``call:<id>``) -> how it is named on screen."""
+    out = {}
+    for s in report.sources:
+        if s.source.startswith("call:"):
+            out[s.source] = f"call {s.source[5:]}"
+        else:
+            out[s.source] = s.title or s.source
+    return out
+
+
 def finding_rows(findings: Sequence[Finding], kinds: Sequence[str] | None = None,
-                 severities: Sequence[str] | None = None) -> list[list]:
-    """Findings as rows, most severe first; only the kinds and severities asked for."""
+                 severities: Sequence[str] | None = None,
+                 titles: dict[str, str] | None = None) -> list[list]:
+    """Findings as rows, most severe first; only the kinds and severities asked for; the
+    source named by its title (``titles``, from the report's sources) when known."""
+    titles = titles or {}
     order = {s: i for i, s in enumerate(SEVERITIES)}
     shown = [f for f in findings
              if (not kinds or f.kind in kinds) and (not severities or f.severity in severities)]
     shown.sort(key=lambda f: order.get(f.severity, len(order)))
-    return [[f.severity, label(f.kind), f.subject, f.expected or "", f.found or "", f.source,
-             f.location or "", f.quote or "", f.detail or ""] for f in shown]
+    return [[f.severity, label(f.kind), f.subject, f.expected or "", f.found or "",
+             titles.get(f.source, f.source), f.location or "", f.quote or "", f.detail or ""]
+            for f in shown]
 
 
 def source_rows(report: ConsistencyReport) -> list[list]:
-    """Each source (asset id or ``call:<id>``) with its score, lowest first."""
-    return [[s.source, s.title, label(s.kind), "yes" if s.public else "no", s.findings,
-             round(s.score)]
+    """Each source (an asset by its title, a call by its name) with its score, lowest first;
+    the ids are in the exports."""
+    titles = _titles(report)
+    return [[titles.get(s.source, s.source), label(s.kind), "yes" if s.public else "no",
+             s.findings, round(s.score)]
             for s in sorted(report.sources, key=lambda s: (s.score, s.source))]
 
 
@@ -65,6 +97,7 @@ def score_html(report: ConsistencyReport) -> str:
             f'<span class="cm-score-of"> / 100</span><div>{html_text(detail)} across '
             f"{len(report.sources)} sources</div>"
             + "".join(f'<div class="cm-note">{html_text(n)}</div>' for n in report.notes)
+            + f'<div class="cm-note cm-explained">{html_text(score_explanation())}</div>'
             + "</div>")
 
 
@@ -90,21 +123,23 @@ def build(workspace: Workspace, settings: Settings, tab: gr.Tab) -> None:
                                            "16%"])
     sources = gr.Dataframe(headers=SOURCE_HEADERS, interactive=False, max_height=360,
                            label="Scores by source (lowest first)", elem_classes="cm-table",
-                           column_widths=["24%", "44%", "8%", "8%", "8%", "8%"])
+                           column_widths=["60%", "10%", "10%", "10%", "10%"])
     export = gr.Button("Export the report as Markdown")
     report_file = gr.File(label="consistency.md", interactive=False, visible=False)
 
     @shows_errors
     def check(public: bool, kind_filter: list[str], severity_filter: list[str]
               ) -> tuple[ConsistencyReport, str, list[list], list[list]]:
-        report = checker.run(public_only=bool(public))
-        return (report, score_html(report),
-                finding_rows(report.findings, kind_filter, severity_filter),
+        whole = checker.run(public_only=False)  # the score: every source, every finding
+        report = checker.run(public_only=True) if public else whole
+        return (report, score_html(whole),
+                finding_rows(report.findings, kind_filter, severity_filter, _titles(whole)),
                 source_rows(report))
 
     @shows_errors
     def refilter(report: ConsistencyReport | None, kind_filter: list[str], severity_filter: list[str]):
-        return finding_rows(report.findings, kind_filter, severity_filter) if report else []
+        return (finding_rows(report.findings, kind_filter, severity_filter, _titles(report))
+                if report else [])
 
     @shows_errors
     def export_report(report: ConsistencyReport | None) -> str:

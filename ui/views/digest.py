@@ -11,7 +11,7 @@ from ingest.errors import InputError
 from ingest.settings import Settings
 from ingest.store import Workspace
 from ui.views.errors import shows_errors
-from ui.views.objections import parse_date
+from insights.selection import parse_date
 
 CONFIGURED = "Posting goes to the Slack webhook set in CALLMINE_SLACK_WEBHOOK."
 NOT_CONFIGURED = ("To post it to Slack, set CALLMINE_SLACK_WEBHOOK to a Slack incoming-webhook "

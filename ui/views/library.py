@@ -33,6 +33,8 @@ CONTENT_LABEL = "Content: documents (.md .html .htm .pdf .docx .pptx .txt)"
 if TYPE_CHECKING:
     import gradio as gr
 
+    from ui.views.navigate import Navigator
+
 log = logging.getLogger(__name__)
 
 
@@ -193,8 +195,10 @@ def _check_batch(batch: BatchResult, what: str) -> None:
         raise user_error("Nothing was ingested. " + " ".join(r.message for r in batch.failed))
 
 
-def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
-    """The Calls and library tab; ``page`` is the app's ``gr.Blocks`` (refreshed on load)."""
+def build(workspace: Workspace, settings: Settings, page: gr.Blocks,
+          nav: Navigator | None = None) -> None:
+    """The Calls and library tab; ``page`` is the app's ``gr.Blocks`` (refreshed on load);
+    with ``nav``, clicking a call's row opens it in the Call tab."""
     import gradio as gr
 
     from insights import load_objections
@@ -239,8 +243,8 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
 
     calls = gr.Dataframe(value=call_rows(workspace), headers=CALL_HEADERS, interactive=False,
                          label="Calls", max_height=320, elem_classes="cm-table")
-    call_id = gr.Dropdown(choices=call_choices(), label="Transcript of", allow_custom_value=True,
-                          elem_id="cm-call")
+    call_id = gr.Dropdown(choices=call_choices(), value=None, label="Transcript of",
+                          allow_custom_value=True, elem_id="cm-call")
     transcript_view = gr.HTML(transcript_html([], []), elem_id="cm-transcript")
     with gr.Accordion("Transcript as a table", open=False):
         transcript = gr.Dataframe(headers=TRANSCRIPT_HEADERS, interactive=False, wrap=True,
@@ -404,6 +408,8 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks) -> None:
                                api_name="ingest_messaging", concurrency_id="ingest",
                                concurrency_limit=1)
     call_id.change(show_transcript, call_id, [transcript_view, transcript], api_name="transcript")
+    if nav is not None:  # clicking a call's row opens it in the Call tab
+        nav.open_rows(calls, lambda row: (row[0], None))
     refresh.click(refreshed, None, [stats, calls, assets, call_id], api_name="library").then(
         asset_choices, None, edit_id, api_name=False)
     page.load(refreshed, None, [stats, calls, assets, call_id], api_name=False).then(

@@ -9,8 +9,6 @@ from __future__ import annotations
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from urllib.parse import quote as url_quote
 from typing import TYPE_CHECKING
@@ -19,8 +17,13 @@ from ingest.errors import InputError
 from ingest.records import Call, Turn
 from ingest.settings import Settings
 from ingest.store import Workspace
+from ingest.text import shorten
 from insights.records import Objection, Theme
+from insights.selection import CallFilter
 from ui.views.errors import shows_errors
+from ui.views.charts import trend_plot
+from ui.views.filters import FilterBar, filter_note, read_filter, skipped
+from ui.views.navigate import on_row
 from ui.views.text import clock, html_text
 
 THEME_HEADERS = ["theme", "category", "objections", "calls", "won", "lost", "open", "keywords",
@@ -30,8 +33,9 @@ THEME = "theme"
 MENTION = "other mention"
 """Kinds of rows: a theme (raised in two or more calls) or an other mention (one call's
 objection that fits no theme; never a gap)."""
-QUOTE_HEADERS = ["call", "date", "rep", "outcome", "time", "speaker", "quote", "confidence",
-                 "objection"]
+QUOTE_HEADERS = ["call", "date", "rep", "outcome", "time", "speaker", "quote", "confidence"]
+"""Columns on screen; the objection ids stay off screen, in the order of the rows (the quote
+picker's values and the exports carry them)."""
 CONTEXT_TURNS = 2
 """Turns shown before and after the turn that holds a quote."""
 AUDIO_LEAD_IN = 1.0
@@ -42,62 +46,7 @@ TREND_COLUMNS = ["month", "theme", "% of calls", "calls with it", "calls that mo
 if TYPE_CHECKING:
     import gradio as gr
 
-
-@dataclass(frozen=True, slots=True)
-class CallFilter:
-    """Which calls the view looks at; empty fields match every call."""
-
-    reps: tuple[str, ...] = ()
-    segments: tuple[str, ...] = ()
-    stages: tuple[str, ...] = ()
-    outcomes: tuple[str, ...] = ()
-    since: date | None = None
-    until: date | None = None
-
-    @classmethod
-    def parse(cls, reps: Sequence[str] | None, segments: Sequence[str] | None,
-              stages: Sequence[str] | None, outcomes: Sequence[str] | None,
-              since: str | None, until: str | None) -> CallFilter:
-        """Build a filter from the form; ``InputError`` for a date that is not YYYY-MM-DD."""
-        return cls(tuple(reps or ()), tuple(segments or ()), tuple(stages or ()),
-                   tuple(outcomes or ()), parse_date(since, "From date"), parse_date(until, "To date"))
-
-    def matches(self, call: Call) -> bool:
-        m = call.meta
-        if self.reps and (m.rep or "") not in self.reps:
-            return False
-        if self.segments and (m.segment or "") not in self.segments:
-            return False
-        if self.stages and (m.stage or "") not in self.stages:
-            return False
-        if self.outcomes and (m.outcome or "") not in self.outcomes:
-            return False
-        if (self.since or self.until) and m.date is None:
-            return False
-        if self.since and m.date < self.since:
-            return False
-        return not (self.until and m.date > self.until)
-
-
-def parse_date(value: str | None, name: str) -> date | None:
-    """A date typed in a form field (``YYYY-MM-DD``); None when empty; :class:`InputError`
-    naming the field otherwise."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{name} must look like 2026-03-31, got {value!r}.") from None
-
-
-def filter_choices(calls: Sequence[Call]) -> dict[str, list[str]]:
-    """The values each filter can take in these calls."""
-    def values(get) -> list[str]:
-        return sorted({v for c in calls if (v := get(c.meta))})
-
-    return {"rep": values(lambda m: m.rep), "segment": values(lambda m: m.segment),
-            "stage": values(lambda m: m.stage), "outcome": ["won", "lost", "open"]}
+    from ui.views.navigate import Navigator
 
 
 def theme_rows(themes: Sequence[Theme], objections: Sequence[Objection],
@@ -153,7 +102,7 @@ def trend_frame(themes: Sequence[Theme], objections: Sequence[Objection],
             raised[(month_of[o.call_id], o.theme_id)].add(o.call_id)
             theme_calls[o.theme_id].add(o.call_id)
     keep = sorted(theme_calls, key=lambda t: (-len(theme_calls[t]), label[t]))[:top]
-    rows = [(m, _short(label[t], 48), round(100 * len(raised[(m, t)]) / per_month[m], 1),
+    rows = [(m, shorten(label[t], 48), round(100 * len(raised[(m, t)]) / per_month[m], 1),
              len(raised[(m, t)]), per_month[m])
             for t in sorted(keep, key=lambda t: label[t]) for m in sorted(per_month)]
     return pd.DataFrame(rows, columns=TREND_COLUMNS)
@@ -165,17 +114,13 @@ def quote_rows(objections: Sequence[Objection], calls: dict[str, Call]) -> list[
     for o in objections:
         m = calls[o.call_id].meta
         rows.append([o.call_id, str(m.date or ""), m.rep or "", m.outcome or "",
-                     clock(o.start), o.speaker, o.text, round(o.confidence, 2), o.id])
+                     clock(o.start), o.speaker, o.text, round(o.confidence, 2)])
     return rows
 
 
 def quote_choices(objections: Sequence[Objection]) -> list[tuple[str, str]]:
     """(label, objection id) pairs for the quote picker."""
-    return [(f"{o.call_id} · {_short(o.text)}", o.id) for o in objections]
-
-
-def _short(text: str, limit: int = 70) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return [(f"{o.call_id} · {shorten(o.text, 70)}", o.id) for o in objections]
 
 
 def context_html(call: Call, objection: Objection, audio_url: str | None) -> str:
@@ -226,42 +171,35 @@ def audio_url(path: Path | None, start: float | None, end: float | None) -> str 
 
 
 def build(workspace: Workspace, settings: Settings, page: gr.Blocks,
-          tab: gr.Tab | None = None) -> None:
-    """The Objections tab; ``page`` is the app's ``gr.Blocks`` (its load event refreshes) and
-    ``tab`` the tab itself (opening it refreshes too: calls ingested in another tab show)."""
+          tab: gr.Tab | None = None, bar: FilterBar | None = None,
+          nav: Navigator | None = None) -> None:
+    """The Objections tab; ``page`` is the app's ``gr.Blocks`` (its load event refreshes),
+    ``tab`` the tab itself (opening it refreshes too: calls ingested in another tab show) and
+    ``bar`` the filter bar above the tabs (one of its own when None)."""
     import gradio as gr
 
     from insights import CATEGORIES, load_objections, load_themes
 
-    def selection(reps: list[str], segments: list[str], stages: list[str], outcomes: list[str],
-                  since: str, until: str, category: str | None = None,
+    bar = bar or FilterBar(workspace)
+
+    def selection(call_filter: CallFilter, category: str | None = None,
                   theme: str | None = None) -> tuple[dict[str, Call], list[Objection]]:
         """The calls, and the objections of the calls that pass the filters."""
-        f = CallFilter.parse(reps, segments, stages, outcomes, since, until)
         calls = {c.call_id: c for c in workspace.calls()}
         objections = [o for o in load_objections(workspace, category=category or None)
-                      if o.call_id in calls and f.matches(calls[o.call_id])
+                      if o.call_id in calls and call_filter.matches(calls[o.call_id].meta)
                       and (not theme or o.theme_id == theme)]
         return calls, objections
 
-    choices = filter_choices(workspace.calls())
-    with gr.Row():
-        rep = gr.Dropdown(choices["rep"], multiselect=True, label="Rep", allow_custom_value=True)
-        segment = gr.Dropdown(choices["segment"], multiselect=True, label="Segment",
-                              allow_custom_value=True)
-        stage = gr.Dropdown(choices["stage"], multiselect=True, label="Stage",
-                            allow_custom_value=True)
-        outcome = gr.Dropdown(choices["outcome"], multiselect=True, label="Outcome")
-    with gr.Row():
-        category = gr.Dropdown([("all", ""), *CATEGORIES], value="", label="Category",
-                               allow_custom_value=True)
-        since = gr.Textbox(label="From (YYYY-MM-DD)", placeholder="2026-01-01")
-        until = gr.Textbox(label="To (YYYY-MM-DD)", placeholder="2026-12-31")
-        apply = gr.Button("Apply filters", variant="primary")
-    filters = [rep, segment, stage, outcome, since, until]
+    category = gr.Dropdown([("all", ""), *CATEGORIES], value="", label="Category",
+                           allow_custom_value=True)
+    filters = bar.inputs
     summary = gr.Markdown(elem_id="cm-objections-summary")
     themes = gr.Dataframe(headers=THEME_HEADERS, interactive=False, wrap=True,
-                          label="Themes, counted by deal outcome, then other mentions",
+                          label="Themes, counted by deal outcome, then other mentions. "
+                                "Objections: how many times buyers raised it; calls: in how "
+                                "many calls; won/lost/open: its objections by the deal's "
+                                "outcome",
                           max_height=420,
                           column_widths=["32%", "10%", "8%", "6%", "5%", "5%", "5%", "20%",
                                          "9%"],
@@ -271,14 +209,18 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks,
                              "themes; hover for the counts)", x_title="month",
                        y_title="% of calls", sort="x",
                        tooltip=["theme", "% of calls", "calls with it", "calls that month"])
-    theme = gr.Dropdown(label="Drill down into a theme", choices=[], allow_custom_value=True,
-                        elem_id="cm-theme")
+    theme = gr.Dropdown(label="Drill down into a theme (or click its row above)", choices=[],
+                        allow_custom_value=True, elem_id="cm-theme")
+    theme_ids = gr.State([])  # the theme id of each row of the themes table, in order
     quotes = gr.Dataframe(headers=QUOTE_HEADERS, interactive=False, wrap=True,
-                          label="Verbatim quotes", max_height=360, elem_classes="cm-table",
-                          column_widths=["13%", "8%", "10%", "6%", "5%", "10%", "36%", "6%",
-                                         "6%"])
+                          label="Verbatim quotes. Confidence: the detector's probability "
+                                "(0 to 1) that the words are an objection of that category "
+                                "(probability of an objection times that of the category)",
+                          max_height=360, elem_id="cm-quotes", elem_classes="cm-table",
+                          column_widths=["13%", "8%", "10%", "6%", "5%", "10%", "42%", "6%"])
     quote = gr.Dropdown(label="Show a quote in its call", choices=[], allow_custom_value=True,
                         elem_id="cm-quote")
+    quote_ids = gr.State([])  # the objection id of each row of the quotes table, in order
     context = gr.HTML(elem_id="cm-quote-context")
     with gr.Row():
         export = gr.Button("Export the objections as CSV", elem_id="cm-export-objections")
@@ -286,7 +228,10 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks,
 
     @shows_errors
     def refresh(reps, segments, stages, outcomes, start, end, cat):
-        calls, objections = selection(reps, segments, stages, outcomes, start, end, cat)
+        call_filter, marks = bar.read(reps, segments, stages, outcomes, start, end)
+        if call_filter is None:  # the bad field says why; the view keeps what it showed
+            return (*skipped(5), *marks)
+        calls, objections = selection(call_filter, cat)
         all_themes = load_themes(workspace)
         rows = theme_rows(all_themes, objections, calls)
         n_themes = sum(r[-2] == THEME for r in rows)
@@ -295,22 +240,29 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks,
                 " other mentions (raised in one call, fit no theme).")
         if not calls:
             text = "No calls yet: add some in **Calls and library**."
+        elif note := filter_note(call_filter, len(call_filter.call_ids(
+                c.meta for c in calls.values())), len(calls)):
+            text += " " + note
         theme_choices = [(f"{r[0]} ({r[2]})" if r[-2] == THEME else f"Other mention: {r[0]}",
                           r[-1]) for r in rows]
-        return (text, [r[:-1] for r in rows], trend_frame(all_themes, objections, calls),
-                gr.Dropdown(choices=theme_choices, value=None))
+        return (text, [r[:-1] for r in rows],
+                trend_plot(trend_frame(all_themes, objections, calls)),
+                gr.Dropdown(choices=theme_choices, value=None), [r[-1] for r in rows], *marks)
 
     @shows_errors
     def show_quotes(theme_id, reps, segments, stages, outcomes, start, end, cat):
         if not theme_id:
-            return [], gr.Dropdown(choices=[], value=None)
+            return [], gr.Dropdown(choices=[], value=None), []
         if theme_id not in {t.id for t in load_themes(workspace)}:
             raise InputError(f"No theme {theme_id!r}; the themes change when calls are added, "
                              "so refresh the view.")
-        calls, objections = selection(reps, segments, stages, outcomes, start, end, cat,
-                                      theme_id)
-        return quote_rows(objections, calls), gr.Dropdown(choices=quote_choices(objections),
-                                                          value=None)
+        call_filter, _ = read_filter(reps, segments, stages, outcomes, start, end)
+        if call_filter is None:  # the filter bar shows why; keep the quotes shown
+            return skipped(3)
+        calls, objections = selection(call_filter, cat, theme_id)
+        return (quote_rows(objections, calls),
+                gr.Dropdown(choices=quote_choices(objections), value=None),
+                [o.id for o in objections])
 
     @shows_errors
     def show_context(objection_id):
@@ -330,27 +282,35 @@ def build(workspace: Workspace, settings: Settings, page: gr.Blocks,
         """Every objection of the filtered calls (and category), one CSV row each."""
         from rag.tables import objection_table, write_table
 
-        calls, objections = selection(reps, segments, stages, outcomes, start, end, cat)
+        call_filter = CallFilter.parse(reps, segments, stages, outcomes, start, end)
+        calls, objections = selection(call_filter, cat)
         table = objection_table(objections, {cid: c.meta for cid, c in calls.items()},
                                 load_themes(workspace))
         folder = Path(tempfile.mkdtemp(prefix="callmine-objections-"))
         return str(write_table(table, folder / "objections.csv", "csv"))
 
-    def refreshed_choices():
-        c = filter_choices(workspace.calls())
-        return (gr.Dropdown(choices=c["rep"]), gr.Dropdown(choices=c["segment"]),
-                gr.Dropdown(choices=c["stage"]))
-
-    gr.on([apply.click, category.change, rep.change, segment.change, stage.change,
-           outcome.change, since.submit, until.submit],
-          refresh, [*filters, category], [summary, themes, trend, theme], api_name="objections")
-    theme.change(show_quotes, [theme, *filters, category], [quotes, quote], api_name="quotes")
+    shown = [summary, themes, trend, theme, theme_ids, *bar.fields]
+    gr.on([*bar.triggers, category.change], refresh, [*filters, category], shown,
+          api_name="objections")
+    theme.change(show_quotes, [theme, *filters, category], [quotes, quote, quote_ids],
+                 api_name="quotes")
     quote.change(show_context, quote, context, api_name="objection_context")
+    on_row(themes, lambda ids, row, _values: ids[row] if 0 <= row < len(ids) else gr.skip(),
+           theme_ids, theme)  # clicking a theme's row drills down into it
+    if nav is not None:  # clicking a quote's row opens its call at the quote
+        def quote_moment(ids, row, values):
+            found = [o for o in load_objections(workspace, call_id=values[0] if values else None)
+                     if 0 <= row < len(ids) and o.id == ids[row]]
+            if not found:
+                return [gr.skip() for _ in nav.call_outputs]
+            return nav.open_call(found[0].call_id, found[0].start)
+
+        on_row(quotes, quote_moment, quote_ids, nav.call_outputs)
     export.click(export_objections, [*filters, category], csv_file,
                  api_name="export_objections").success(
         lambda: gr.File(visible=True), None, csv_file, api_name=False)
-    page.load(refreshed_choices, None, [rep, segment, stage], api_name=False).then(
-        refresh, [*filters, category], [summary, themes, trend, theme], api_name=False)
+    page.load(bar.choices, None, bar.dropdowns, api_name=False).then(
+        refresh, [*filters, category], shown, api_name=False)
     if tab is not None:
-        tab.select(refreshed_choices, None, [rep, segment, stage], api_name=False).then(
-            refresh, [*filters, category], [summary, themes, trend, theme], api_name=False)
+        tab.select(bar.choices, None, bar.dropdowns, api_name=False).then(
+            refresh, [*filters, category], shown, api_name=False)

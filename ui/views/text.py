@@ -64,3 +64,22 @@ def markdown_link(title: object, url: str | None) -> str:
 def as_words(kind: str | None) -> str:
     """A snake_case kind as words: ``battle_card`` -> ``battle card``."""
     return (kind or "").replace("_", " ")
+
+
+STORED_COPY = "internal, stored copy"
+"""Shown beside an internal asset without a URL: the app serves no files of the workspace, so
+the stored copy is named, not linked."""
+
+
+def asset_link(title: object, url: str | None, public: bool = True) -> str:
+    """An asset's title as Markdown: linked to its http(s) URL; an internal asset without one
+    says it is the :data:`STORED_COPY`.
+
+    Example:
+        >>> asset_link("Pricing", "https://x.example/p"), asset_link("Deck", None, public=False)
+        ('[Pricing](https://x.example/p)', 'Deck (internal, stored copy)')
+    """
+    link = markdown_link(title, url)
+    if not public and not (url or "").strip().lower().startswith(("https://", "http://")):
+        link += f" ({STORED_COPY})"
+    return link

@@ -1,11 +1,11 @@
 """The labelled set behind the covered model: queries, their answering assets, and the corpora.
 
-``rag/data/covered_labels.yaml`` holds one entry per buyer question or objection, with the
+``training/data/covered_labels.yaml`` holds one entry per buyer question or objection, with the
 assets that answer it (``answer``), assets that mention its topic without answering it
 (``near_miss``) and unrelated ones (``other``); each listed asset is one labelled pair. A query
 with no answering asset is not covered by its corpus. The corpora are the demo content
 (``demo/content``, Vantora) and a second, smaller one written for the set
-(``rag/data/corpora/corvid``).
+(``training/data/corpora/corvid``).
 
 :func:`split` is deterministic (by a hash of the query id), stratified by corpus and by
 covered/not covered, so the held-out queries never change between runs.

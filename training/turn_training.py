@@ -1,8 +1,8 @@
-"""Training the turn model (:mod:`insights.turn_head`); run by ``python -m insights.train``.
+"""Training the turn model (:mod:`insights.turn_head`); run by ``python -m training.train``.
 
 The labelled turns come from two places:
 
-- **our own labelled sentences** (``insights/data/objections_train.jsonl``): sales-call
+- **our own labelled sentences** (``training/data/objections_train.jsonl``): sales-call
   language in many industries, each read as a buyer turn with no rep turn before it;
 - **real chats with researchers' labels**, when the realdata folder is given
   (``--realdata``; it is not part of the repository): the bargaining and persuasion chats of
@@ -34,7 +34,7 @@ from insights.heads import LinearHead
 from insights.lexicon import Lexicon
 from insights.turn_head import Neighbours, TurnHead, TurnInput, turn_features, vote_vectors
 
-log = logging.getLogger("insights.train")
+log = logging.getLogger("training.train")
 
 NONE = "none"
 REALDATA_SETS = ("craigslistbargain", "persuasionforgood")
@@ -81,7 +81,7 @@ def own_turns(texts: Sequence[str], labels: Sequence[str]) -> list[LabelledTurn]
 def own_replies(path: Path) -> list[LabelledTurn]:
     """Our labelled replies in context (``{"context", "text", "label"}`` lines): what a buyer
     answered to what the rep had just said, each its own group."""
-    from insights.evaluation import LABELS
+    from training.evaluation import LABELS
 
     out = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):

@@ -1,4 +1,4 @@
-"""Train the talk-track matcher: ``python -m insights.train_tracks [--realdata DIR]``.
+"""Train the talk-track matcher: ``python -m training.train_tracks [--realdata DIR]``.
 
 Writes ``insights/model/track_matcher.npz`` (the weights of
 :class:`insights.track_model.TrackModel`, plain arrays) and ``insights/model/talk_tracks.json``
@@ -12,7 +12,7 @@ Training data, read at training time (no chat text is copied into the repository
    ``messaging.yaml``. Only the **train split** is read: chats whose number is not a multiple
    of 3. The held-out chats (``dev-tt-003``, ``dev-tt-006``, ...) are never read here; score them
    with ``bench/talk_tracks_realdata.py``.
-2. **The demo's paraphrases**: ``insights/data/talk_tracks.jsonl`` (self-written), one rep
+2. **The demo's paraphrases**: ``training/data/talk_tracks.jsonl`` (self-written), one rep
    sentence each with the ``demo/messaging.yaml`` track it uses, or ``none``.
 
 A sentence is read against the tracks of its own messaging (softmax over them and "none"), so

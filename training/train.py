@@ -1,11 +1,11 @@
-"""Train the shipped objection and reaction heads: ``python -m insights.train``.
+"""Train the shipped objection and reaction heads: ``python -m training.train``.
 
 Reproduces ``objection_head.npz``, ``turn_head.npz``, ``reaction_head.npz`` and
-``calibration.json`` in ``insights/model/`` from ``insights/data/`` and, when it is there, the
+``calibration.json`` in ``insights/model/`` from ``training/data/`` and, when it is there, the
 training half of the real chats in the realdata folder (``--realdata``; chats whose number is
 a multiple of 3 are never read: ``bench/realdata.py`` scores them). The self-written held-out
 set is never read here either (``bench/eval_objections.py`` scores it). The talk-track model
-has its own entry point, ``python -m insights.train_tracks``.
+has its own entry point, ``python -m training.train_tracks``.
 
 1. **Sentence head** (``objection_head.npz``): a binary logistic regression (objection or
    not) and a multinomial one (which category) over MiniLM sentence embeddings, optionally
@@ -16,7 +16,7 @@ has its own entry point, ``python -m insights.train_tracks``.
    scores (Platt scaling for detection, a temperature for categories) and the detection
    threshold is the one with the best out-of-fold F1.
 2. **Turn model** (``turn_head.npz``, :mod:`insights.turn_head`, trained by
-   :mod:`insights.turn_training`): per buyer turn, with the rep turn before it, over our
+   :mod:`training.turn_training`): per buyer turn, with the rep turn before it, over our
    sentences, our labelled replies in context (``objection_turns_train.jsonl``) and the real
    chats' training half; C, tf-idf, the neighbour vote's weight and the threshold are chosen by
    cross-validation grouped by chat, for the best mean F1 over the three kinds of text.
@@ -41,7 +41,7 @@ from sklearn.model_selection import StratifiedKFold
 from insights.cues import GROUPS
 from insights.detector import ObjectionDetector
 from insights.encoding import SentenceEncoder
-from insights.evaluation import NONE, TextPrediction, predict_texts, read_labelled, score
+from training.evaluation import NONE, TextPrediction, predict_texts, read_labelled, score
 from insights.heads import (
     CALIBRATION,
     OBJECTION_HEAD,
@@ -53,7 +53,7 @@ from insights.heads import (
 from insights.lexicon import Lexicon
 from insights.sentences import join_fragments, model_text, split_sentences
 from insights.turn_head import TURN_HEAD, TurnHead
-from insights.turn_training import (
+from training.turn_training import (
     REALDATA_SETS,
     TurnTrainer,
     own_replies,
@@ -61,7 +61,7 @@ from insights.turn_training import (
     realdata_turns,
 )
 
-log = logging.getLogger("insights.train")
+log = logging.getLogger("training.train")
 
 DATA = Path(__file__).resolve().parent / "data"
 DEMO_MESSAGING = Path(__file__).resolve().parents[1] / "demo" / "messaging.yaml"

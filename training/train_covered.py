@@ -1,6 +1,6 @@
-"""Train the covered decision: ``python -m rag.train_covered``.
+"""Train the covered decision: ``python -m training.train_covered``.
 
-Reproduces ``rag/covered.json`` from the labelled set (:mod:`rag.labels`):
+Reproduces ``rag/covered.json`` from the labelled set (:mod:`training.labels`):
 
 1. Each corpus is ingested into a workspace (a temporary folder, or ``--cache DIR``).
 2. For every labelled query, the retriever finds candidates and :class:`rag.covered.
@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.covered import FEATURES, MODEL_PATH, CoveredModel, FeatureBuilder
-from rag.labels import LabelledQuery, build_corpus, load_labels, split
+from training.labels import LabelledQuery, build_corpus, load_labels, split
 from rag.recommend import RERANK
 from rag.records import AssetHit
 from rag.retriever import Retriever
@@ -212,7 +212,7 @@ def train(queries: list[LabelledQuery], rows: dict[str, list[Row]]) -> CoveredMo
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rag.train_covered", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m training.train_covered", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cache", type=Path, help="keep the corpus workspaces in this folder")
     parser.add_argument("--out", type=Path, default=MODEL_PATH, help="where to write the model")
