@@ -762,3 +762,18 @@ def test_recommended_assets_link_to_their_url_and_read_their_type_as_words():
     rows = recommendation_rows(Recommendation("How much?", True, [public, stored]))
     assert rows[0][1:3] == ["[Pricing](https://example.com/pricing)", "battle card"]
     assert rows[1][1:3] == ["Deck \\[old\\]", "sales deck"]  # no URL: the title, escaped
+
+
+@pytest.mark.slow
+def test_search_looks_in_the_calls_the_filter_bar_lets_through(client):
+    """Search reads the page's filter bar (kept across tabs) and adds who said it."""
+    _, everyone, *_ = client.predict("price", "Calls", [], [], [], [], "", "", "Both sides",
+                                     False, api_name="/search")
+    reps = {row[4] for row in data(everyone)}
+    assert {"Dana Reyes"} < reps  # more than one rep said something about the price
+    _, dana, *_ = client.predict("price", "Calls", ["Dana Reyes"], [], [], [], "", "",
+                                 "Both sides", False, api_name="/search")
+    assert data(dana) and {row[4] for row in data(dana)} == {"Dana Reyes"}
+    _, buyers, *_ = client.predict("price", "Calls", ["Dana Reyes"], [], [], [], "", "",
+                                   "Buyer", False, api_name="/search")
+    assert data(buyers) and {row[7] for row in data(buyers)} == {"buyer"}

@@ -114,3 +114,16 @@ def test_a_good_filter_clears_the_marks_and_fills_the_views(app_fns):
     assert since.elem_classes == [] and until.elem_classes == []
     chart, notes, table, track, *_ = app_fns["messages"]([], [], [], [], "", "", True)
     assert "No messaging yet" in chart and "**Lift** = win rate with" in notes
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_search_reads_the_filter_bar_the_other_views_read(fake_workspace, settings):
+    """One filter bar: Search's rep/segment/stage/outcome/date inputs are the bar's own
+    components (not a second row of filters that would drift from it)."""
+    from ui.views import build_blocks
+
+    blocks = build_blocks(fake_workspace, settings)
+    fns = {f.api_name: f for f in blocks.fns.values() if isinstance(f.api_name, str)}
+    bar = [c._id for c in fns["objections"].inputs[:6]]
+    assert [c._id for c in fns["search"].inputs[2:8]] == bar
+    assert [c._id for c in fns["gaps"].inputs[:6]] == bar

@@ -49,7 +49,7 @@ def build_blocks(workspace: Workspace, settings: Settings):
         "digest": lambda page, tab: digest.build(workspace, settings),
         "library": lambda page, tab: library.build(workspace, settings, page, nav),
         "call": lambda page, tab: call_page.build(workspace, settings, nav, page, tab),
-        "search": lambda page, tab: search.build(workspace, settings, nav),
+        "search": lambda page, tab: search.build(workspace, settings, nav, bar),
     }
     with gr.Blocks(title="callmine") as blocks:
         gr.Markdown("# callmine\nWhat buyers say on your calls, and what your content answers.",

@@ -86,7 +86,7 @@ class FilterBar:
 
         self.workspace = workspace
         choices = filter_choices(workspace.calls())
-        with gr.Accordion("Filters: which calls Objections, Gaps and Messages count",
+        with gr.Accordion("Filters: which calls Objections, Gaps, Messages and Search count",
                           open=True, elem_id="cm-filters"):
             with gr.Row():
                 self.rep = gr.Dropdown(choices["rep"], multiselect=True, label="Rep",

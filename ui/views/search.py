@@ -115,9 +115,11 @@ def filter_values(workspace: Workspace) -> dict[str, list[str]]:
             for k in ("rep", "segment", "stage")}
 
 
-def build(workspace: Workspace, settings: Settings, nav: Any = None) -> None:
+def build(workspace: Workspace, settings: Settings, nav: Any = None, bar: Any = None) -> None:
     """The Search tab. ``nav``: the page's Navigator (a call result opens the Call tab at its
-    moment); without one, the selected turn is shown here."""
+    moment); without one, the selected turn is shown here. ``bar``: the page's filter bar,
+    whose rep, segment, stage, outcome and dates then filter the calls searched (so they stay
+    set across tabs); without one, the tab has those filters of its own."""
 
     from rag.search import search_calls, search_library
 
@@ -131,19 +133,25 @@ def build(workspace: Workspace, settings: Settings, nav: Any = None) -> None:
         where = gr.Radio([CALLS, LIBRARY], value=CALLS, label="In", scale=2)
         run = gr.Button("Search", variant="primary", scale=1)
     with gr.Row(visible=True) as call_filters:
-        reps = gr.Dropdown(values["rep"], multiselect=True, label="Rep")
-        segments = gr.Dropdown(values["segment"], multiselect=True, label="Segment")
-        stages = gr.Dropdown(values["stage"], multiselect=True, label="Stage")
-        outcomes = gr.Dropdown(["won", "lost", "open"], multiselect=True, label="Outcome")
-        since = gr.Textbox(label="From date", placeholder="YYYY-MM-DD")
-        until = gr.Textbox(label="To date", placeholder="YYYY-MM-DD")
+        if bar is not None:
+            reps, segments, stages, outcomes, since, until = bar.inputs[:6]
+            gr.Markdown("Calls searched: those the filter bar above lets through (rep, "
+                        "segment, stage, outcome, dates).", elem_classes="cm-note")
+        else:
+            reps = gr.Dropdown(values["rep"], multiselect=True, label="Rep")
+            segments = gr.Dropdown(values["segment"], multiselect=True, label="Segment")
+            stages = gr.Dropdown(values["stage"], multiselect=True, label="Stage")
+            outcomes = gr.Dropdown(["won", "lost", "open"], multiselect=True, label="Outcome")
+            since = gr.Textbox(label="From date", placeholder="YYYY-MM-DD")
+            until = gr.Textbox(label="To date", placeholder="YYYY-MM-DD")
         side = gr.Radio(list(SIDES), value="Both sides", label="Who said it")
     public_only = gr.Checkbox(label="Public assets only", visible=False)
     status = gr.Markdown(elem_id="cm-search-status")
     calls_table = gr.Dataframe(headers=CALL_HEADERS, interactive=False, wrap=True,
-                               max_height=480, elem_id="cm-search-calls")
+                               max_height=480, elem_id="cm-search-calls", elem_classes="cm-table")
     passages_table = gr.Dataframe(headers=PASSAGE_HEADERS, interactive=False, wrap=True,
-                                  max_height=480, visible=False, elem_id="cm-search-passages")
+                                  max_height=480, visible=False, elem_id="cm-search-passages",
+                                  elem_classes="cm-table")
     shown = gr.HTML(elem_id="cm-search-shown")
     hits_state = gr.State([])
 
