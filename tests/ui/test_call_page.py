@@ -256,19 +256,11 @@ def call_app(tmp_path_factory, fake_embedder):
 @pytest.mark.slow
 @pytest.mark.browser
 def test_the_call_page_plays_highlights_and_seeks_in_a_browser(call_app, tmp_path_factory):
-    from tests.ui.test_browser import CHROME_FLAGS, chromium_paths, open_tab, wait_for
+    from tests.ui.test_browser import open_tab, start_chromium, wait_for
 
-    browser_path, driver_path = chromium_paths()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    browser = start_chromium(tmp_path_factory.mktemp("chromium-call"))
     from selenium.webdriver.common.by import By
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser_path
-    for flag in CHROME_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-call')}")
-    browser = webdriver.Chrome(service=Service(driver_path), options=options)
     try:
         browser.get(call_app)
         # a click on a row of the calls table opens the call in the Call tab
